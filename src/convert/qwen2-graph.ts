@@ -1,0 +1,334 @@
+import type { Checkpoint } from './checkpoint';
+import { GraphBuilder, type ElementType } from './onnx-graph';
+import type { Qwen2Spec } from './qwen2-config';
+import { readRowsAsF32, readTensorAsF32, type TensorInfo } from './safetensors';
+import { encodeFloats, Q4_BLOCK_SIZE, quantizeQ4Rows, transpose } from './weight-encoding';
+
+export type TargetDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
+export const TARGET_DTYPES: readonly TargetDtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
+
+export interface GraphOptions {
+  readonly dtype: TargetDtype;
+  /** Rotate q and k with RotaryEmbedding nodes instead of GroupQueryAttention's fused rotary. */
+  readonly separateRotary?: boolean;
+  /** MatMulNBits accuracy_level; 0 keeps float accumulation (parity), 4 lets CPU kernels use int8. */
+  readonly accuracyLevel?: number;
+  /** Called after each source tensor (or row chunk of one) is read. */
+  readonly onRead?: (tensorName: string, bytes: number) => void;
+}
+
+/** Bytes of source rows read at once for the two vocab-sized matrices. */
+const VOCAB_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Builds Qwen2ForCausalLM as onnxruntime runs it fast: one method per part of the forward pass, in the
+ * order Hugging Face's modeling_qwen2.py computes them.
+ */
+export class Qwen2GraphBuilder {
+  private readonly spec: Qwen2Spec;
+  /** Activations and KV cache. */
+  private readonly act: ElementType;
+  private readonly quantized: boolean;
+  private inputIds = 'input_ids';
+  private attentionMask = 'attention_mask';
+  private positionIds = 'position_ids';
+  private seqlensK = '';
+  private totalSequenceLength = '';
+  private cosCache = '';
+  private sinCache = '';
+
+  constructor(
+    private readonly checkpoint: Checkpoint,
+    private readonly graph: GraphBuilder,
+    private readonly options: GraphOptions,
+  ) {
+    this.spec = checkpoint.spec;
+    this.act = options.dtype === 'fp16' || options.dtype === 'q4f16' ? 'float16' : 'float32';
+    this.quantized = options.dtype === 'q4' || options.dtype === 'q4f16';
+  }
+
+  async build(): Promise<void> {
+    this.makeInputs();
+    this.makeAttentionMaskReductions();
+    await this.makeRotaryCaches();
+    let hidden = await this.makeEmbedding();
+    let residual: string | null = null;
+    for (let layer = 0; layer < this.spec.numLayers; layer++) {
+      ({ hidden, residual } = await this.makeLayer(layer, hidden, residual));
+    }
+    const normed = await this.makeSkipLayerNorm('model.norm', hidden, residual!);
+    await this.makeLmHead(normed.output);
+  }
+
+  private makeInputs(): void {
+    const g = this.graph;
+    const { numLayers, numKvHeads, headDim } = this.spec;
+    this.inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
+    this.attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
+    if (this.options.separateRotary) this.positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
+    // Numeric kv-heads and head_dim: Transformers.js builds the empty first cache from these declared shapes.
+    for (let i = 0; i < numLayers; i++) {
+      for (const kind of ['key', 'value']) {
+        g.input(`past_key_values.${i}.${kind}`, this.act, ['batch_size', numKvHeads, 'past_sequence_length', headDim]);
+      }
+    }
+    g.input('num_logits_to_keep', 'int64', []);
+    g.output('logits', 'float32', ['batch_size', 'logits_length', this.spec.vocabSize]);
+    for (let i = 0; i < numLayers; i++) {
+      for (const kind of ['key', 'value']) {
+        g.output(`present.${i}.${kind}`, this.act, ['batch_size', numKvHeads, 'total_sequence_length', headDim]);
+      }
+    }
+  }
+
+  /** GroupQueryAttention wants, per batch row, the index of its last real token and the total length. */
+  private makeAttentionMaskReductions(): void {
+    const g = this.graph;
+    const axis1 = g.constant('axis_1', 'int64', [1], [1]);
+    const one = g.constant('one', 'int64', [], [1]);
+    const summed = g.op('ReduceSum', [this.attentionMask, axis1], 'attn_mask/ReduceSum', { keepdims: 0 });
+    const lastIndex = g.op('Sub', [summed, one], 'attn_mask/Sub');
+    this.seqlensK = g.op('Cast', [lastIndex], 'attn_mask/seqlens_k', { to: 6 /* int32 */ });
+    const shape = g.op('Shape', [this.attentionMask], 'attn_mask/Shape');
+    const index1 = g.constant('index_1', 'int64', [], [1]);
+    const total = g.op('Gather', [shape, index1], 'attn_mask/Gather', { axis: 0 });
+    this.totalSequenceLength = g.op('Cast', [total], 'attn_mask/total_seq_len', { to: 6 });
+  }
+
+  /** cos/sin of position × inv_freq for every position the model supports, as rotate-half RoPE uses them. */
+  private async makeRotaryCaches(): Promise<void> {
+    const { headDim, ropeTheta, maxPositionEmbeddings } = this.spec;
+    const half = headDim / 2;
+    const cos = new Float32Array(maxPositionEmbeddings * half);
+    const sin = new Float32Array(maxPositionEmbeddings * half);
+    for (let i = 0; i < half; i++) {
+      const invFreq = 1 / ropeTheta ** ((2 * i) / headDim);
+      for (let p = 0; p < maxPositionEmbeddings; p++) {
+        cos[p * half + i] = Math.cos(p * invFreq);
+        sin[p * half + i] = Math.sin(p * invFreq);
+      }
+    }
+    const dims = [maxPositionEmbeddings, half];
+    this.cosCache = await this.graph.weight('cos_cache', this.act, dims, (append) => append(encodeFloats(cos, this.act as 'float32')));
+    this.sinCache = await this.graph.weight('sin_cache', this.act, dims, (append) => append(encodeFloats(sin, this.act as 'float32')));
+  }
+
+  private async makeEmbedding(): Promise<string> {
+    const info = this.checkpoint.tensor('model.embed_tokens.weight');
+    // Quantized builds keep the table in float16 (a float32 7B table alone would pass the 2 GB chunk limit).
+    const tableType = this.quantized ? 'float16' : this.act;
+    const table = await this.graph.weight('model.embed_tokens.weight', tableType, [...info.shape], (append) =>
+      this.forRowChunks(info, (rows) => append(encodeFloats(rows, tableType as 'float32'))),
+    );
+    const gathered = this.graph.op('Gather', [table, this.inputIds], 'model.embed_tokens/Gather', { axis: 0 });
+    return tableType === this.act ? gathered : this.graph.op('Cast', [gathered], 'model.embed_tokens/Cast', { to: 1 });
+  }
+
+  private async makeLayer(layer: number, hidden: string, residual: string | null): Promise<{ hidden: string; residual: string }> {
+    const p = `model.layers.${layer}`;
+    const inputNorm =
+      residual === null
+        ? { output: await this.makeLayerNorm(`${p}.input_layernorm`, hidden), residual: hidden }
+        : await this.makeSkipLayerNorm(`${p}.input_layernorm`, hidden, residual);
+    const attention = await this.makeAttention(layer, inputNorm.output);
+    const postNorm = await this.makeSkipLayerNorm(`${p}.post_attention_layernorm`, attention, inputNorm.residual);
+    const mlp = await this.makeMlp(layer, postNorm.output);
+    return { hidden: mlp, residual: postNorm.residual };
+  }
+
+  private async makeNormWeight(prefix: string): Promise<string> {
+    const info = this.checkpoint.tensor(`${prefix}.weight`);
+    const values = await this.read(info);
+    return this.graph.weight(`${prefix}.weight`, this.act, [...info.shape], (append) => append(encodeFloats(values, this.act as 'float32')));
+  }
+
+  /** RMSNorm: x / sqrt(mean(x²) + eps) · weight. */
+  private async makeLayerNorm(prefix: string, input: string): Promise<string> {
+    const weight = await this.makeNormWeight(prefix);
+    return this.graph.op('SimplifiedLayerNormalization', [input, weight], `${prefix}/SimplifiedLayerNormalization`, {
+      axis: -1,
+      epsilon: { float: this.spec.rmsNormEps },
+      stash_type: 1,
+    });
+  }
+
+  /** residual' = input + residual; returns RMSNorm(residual') and residual'. */
+  private async makeSkipLayerNorm(prefix: string, input: string, residual: string): Promise<{ output: string; residual: string }> {
+    const weight = await this.makeNormWeight(prefix);
+    const [output, , , sum] = this.graph.node('SkipSimplifiedLayerNormalization', [input, residual, weight], {
+      name: `${prefix}/SkipSimplifiedLayerNormalization`,
+      domain: 'com.microsoft',
+      outputs: [1, 0, 0, 1],
+      attributes: { epsilon: { float: this.spec.rmsNormEps } },
+    });
+    return { output: output!, residual: sum! };
+  }
+
+  private async makeAttention(layer: number, input: string): Promise<string> {
+    const g = this.graph;
+    const { numHeads, numKvHeads, headDim } = this.spec;
+    const p = `model.layers.${layer}.self_attn`;
+    let q = await this.makeLinear(`${p}.q_proj`, input, true);
+    let k = await this.makeLinear(`${p}.k_proj`, input, true);
+    const v = await this.makeLinear(`${p}.v_proj`, input, true);
+    if (this.options.separateRotary) {
+      q = this.makeRotary(`${p}/q_rotary`, q, numHeads);
+      k = this.makeRotary(`${p}/k_rotary`, k, numKvHeads);
+    }
+    const rotaryInputs = this.options.separateRotary ? [] : [this.cosCache, this.sinCache];
+    const [attention] = g.node(
+      'GroupQueryAttention',
+      [q, k, v, `past_key_values.${layer}.key`, `past_key_values.${layer}.value`, this.seqlensK, this.totalSequenceLength, ...rotaryInputs],
+      {
+        name: `${p}/GroupQueryAttention`,
+        domain: 'com.microsoft',
+        outputs: [1, `present.${layer}.key`, `present.${layer}.value`],
+        attributes: {
+          num_heads: numHeads,
+          kv_num_heads: numKvHeads,
+          scale: { float: 1 / Math.sqrt(headDim) },
+          do_rotary: this.options.separateRotary ? 0 : 1,
+          rotary_interleaved: 0,
+          local_window_size: -1,
+        },
+      },
+    );
+    return this.makeLinear(`${p}.o_proj`, attention!, false);
+  }
+
+  private makeRotary(name: string, input: string, numHeads: number): string {
+    return this.graph.op(
+      'RotaryEmbedding',
+      [input, this.positionIds, this.cosCache, this.sinCache],
+      name,
+      { interleaved: 0, num_heads: numHeads },
+      'com.microsoft',
+    );
+  }
+
+  /** down(silu(gate(x)) · up(x)). */
+  private async makeMlp(layer: number, input: string): Promise<string> {
+    const g = this.graph;
+    const p = `model.layers.${layer}.mlp`;
+    const gate = await this.makeLinear(`${p}.gate_proj`, input, false);
+    const up = await this.makeLinear(`${p}.up_proj`, input, false);
+    const sigmoid = g.op('Sigmoid', [gate], `${p}/act_fn/Sigmoid`);
+    const silu = g.op('Mul', [gate, sigmoid], `${p}/act_fn/Mul`);
+    const product = g.op('Mul', [silu, up], `${p}/Mul`);
+    return this.makeLinear(`${p}.down_proj`, product, false);
+  }
+
+  /** x·Wᵀ (+ b) for a Hugging Face [out, in] weight: MatMulNBits when quantized, else MatMul on Wᵀ. */
+  private async makeLinear(prefix: string, input: string, hasBias: boolean): Promise<string> {
+    const info = this.checkpoint.tensor(`${prefix}.weight`);
+    const [outFeatures, inFeatures] = info.shape as [number, number];
+    const weights = await this.read(info);
+    let output: string;
+    if (this.quantized) {
+      output = await this.makeQ4MatMul(prefix, input, [weights], outFeatures, inFeatures);
+    } else {
+      const transposed = transpose(weights, outFeatures, inFeatures);
+      const weight = await this.graph.weight(`${prefix}.weight`, this.act, [inFeatures, outFeatures], (append) =>
+        append(encodeFloats(transposed, this.act as 'float32')),
+      );
+      output = this.graph.op('MatMul', [input, weight], `${prefix}/MatMul`);
+    }
+    if (!hasBias) return output;
+    const biasInfo = this.checkpoint.tensor(`${prefix}.bias`);
+    const biasValues = await this.read(biasInfo);
+    const bias = await this.graph.weight(`${prefix}.bias`, this.act, [...biasInfo.shape], (append) =>
+      append(encodeFloats(biasValues, this.act as 'float32')),
+    );
+    return this.graph.op('Add', [output, bias], `${prefix}/Add`);
+  }
+
+  /** MatMulNBits over rows given in order (whole tensor, or row chunks of a vocab-sized one). */
+  private async makeQ4MatMul(
+    prefix: string,
+    input: string,
+    rowChunks: Iterable<Float32Array> | AsyncIterable<Float32Array>,
+    outFeatures: number,
+    inFeatures: number,
+  ): Promise<string> {
+    const blocks = Math.ceil(inFeatures / Q4_BLOCK_SIZE);
+    const scales = new Float32Array(outFeatures * blocks);
+    let scaleOffset = 0;
+    const scaleType = this.act as 'float32' | 'float16';
+    const packed = await this.graph.weight(`${prefix}.weight_Q4`, 'uint8', [outFeatures, blocks, Q4_BLOCK_SIZE / 2], async (append) => {
+      for await (const rows of rowChunks) {
+        const rowCount = rows.length / inFeatures;
+        const q = quantizeQ4Rows(rows, rowCount, inFeatures, scaleType);
+        scales.set(q.scales, scaleOffset);
+        scaleOffset += q.scales.length;
+        await append(q.packed);
+      }
+    });
+    const scalesName = await this.graph.weight(`${prefix}.weight_scales`, scaleType, [outFeatures * blocks], (append) =>
+      append(encodeFloats(scales, scaleType)),
+    );
+    return this.graph.op(
+      'MatMulNBits',
+      [input, packed, scalesName],
+      `${prefix}/MatMulNBits`,
+      { K: inFeatures, N: outFeatures, bits: 4, block_size: Q4_BLOCK_SIZE, accuracy_level: this.options.accuracyLevel ?? 0 },
+      'com.microsoft',
+    );
+  }
+
+  /**
+   * Logits for the last `num_logits_to_keep` positions (0 keeps all). Float builds split the vocabulary into
+   * row chunks, each its own MatMul, so the [vocab, hidden] matrix is transposed chunk by chunk and never whole.
+   */
+  private async makeLmHead(normed: string): Promise<void> {
+    const g = this.graph;
+    const keep = g.op('Reshape', ['num_logits_to_keep', g.constant('shape_1', 'int64', [1], [1])], 'lm_head/keep');
+    const start = g.op('Neg', [keep], 'lm_head/start');
+    const end = g.constant('int64_max', 'int64', [1], [Number.MAX_SAFE_INTEGER]);
+    const kept = g.op('Slice', [normed, start, end, g.constant('slice_axis', 'int64', [1], [1])], 'lm_head/Slice');
+
+    const info = this.checkpoint.tensor(this.spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    const [vocab, hidden] = info.shape as [number, number];
+    let logits: string;
+    if (this.quantized) {
+      logits = await this.makeQ4MatMul('lm_head', kept, this.rowChunks(info), vocab, hidden);
+    } else {
+      const parts: string[] = [];
+      for await (const rows of this.rowChunks(info)) {
+        const rowCount = rows.length / hidden;
+        const weight = await g.weight(`lm_head.weight.part${parts.length}`, this.act, [hidden, rowCount], (append) =>
+          append(encodeFloats(transpose(rows, rowCount, hidden), this.act as 'float32')),
+        );
+        parts.push(g.op('MatMul', [kept, weight], `lm_head/MatMul_${parts.length}`));
+      }
+      logits = parts.length === 1 ? parts[0]! : g.op('Concat', parts, 'lm_head/Concat', { axis: -1 });
+    }
+    const cast = this.act === 'float16' ? g.op('Cast', [logits], 'lm_head/Cast', { to: 1 }) : logits;
+    g.node('Identity', [cast], { name: 'logits/Identity', outputs: ['logits'] });
+  }
+
+  private async read(info: TensorInfo): Promise<Float32Array> {
+    const values = await readTensorAsF32(info);
+    this.options.onRead?.(info.name, info.byteLength);
+    return values;
+  }
+
+  private async *rowChunks(info: TensorInfo): AsyncGenerator<Float32Array> {
+    const [rows, cols] = info.shape as [number, number];
+    const rowsPerChunk = Math.max(1, Math.floor(VOCAB_CHUNK_BYTES / (cols * 4)));
+    for (let start = 0; start < rows; start += rowsPerChunk) {
+      const end = Math.min(rows, start + rowsPerChunk);
+      const values = await readRowsAsF32(info, start, end);
+      this.options.onRead?.(info.name, info.byteLength * ((end - start) / rows));
+      yield values;
+    }
+  }
+
+  private async forRowChunks(info: TensorInfo, consume: (rows: Float32Array) => Promise<void>): Promise<void> {
+    for await (const rows of this.rowChunks(info)) await consume(rows);
+  }
+}
+
+export const OPSET_IMPORTS = [
+  { domain: '', version: 17 },
+  { domain: 'com.microsoft', version: 1 },
+];
