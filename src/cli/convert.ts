@@ -1,0 +1,85 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { FileTree } from '../convert/byte-source';
+import type { ConvertProgress } from '../convert/convert';
+import { HubFileTree } from '../convert/hub-tree';
+import { TARGET_DTYPES, type TargetDtype } from '../convert/qwen2-graph';
+import { convertIntoFolder } from './convert-folder';
+import { NodeFileTree } from './node-files';
+import { ProgressBar } from './progress-bar';
+
+const USAGE = `usage: npm run convert -- <folder | hf-repo-id[@revision]> --out <dir> [--dtype q4f16] [--dtype q4 ...]
+       [--separate-rotary] [--accuracy-level 0|1|2|3|4] [--hub-url URL]
+Converts a Qwen2ForCausalLM Hugging Face checkpoint into an ONNX folder Transformers.js loads.
+dtypes: ${TARGET_DTYPES.join(', ')} (default q4f16 and q4, the two the browser uses).`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      dtype: { type: 'string', multiple: true },
+      'separate-rotary': { type: 'boolean', default: false },
+      'accuracy-level': { type: 'string', default: '0' },
+      'hub-url': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals.length !== 1 || !values.out) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const dtypes = (values.dtype ?? ['q4f16', 'q4']).flatMap((d) => d.split(','));
+  const unknown = dtypes.filter((d) => !TARGET_DTYPES.includes(d as TargetDtype));
+  if (unknown.length) {
+    process.stderr.write(`convert: unknown dtype ${unknown.join(', ')}; choose from ${TARGET_DTYPES.join(', ')}\n`);
+    return 2;
+  }
+  const accuracyLevel = Number(values['accuracy-level']);
+  if (![0, 1, 2, 3, 4].includes(accuracyLevel)) {
+    process.stderr.write('convert: --accuracy-level must be 0, 1, 2, 3 or 4\n');
+    return 2;
+  }
+
+  const tree = await openSource(positionals[0]!, values['hub-url']);
+  const bar = new ProgressBar(process.stderr);
+  const started = Date.now();
+  try {
+    const result = await convertIntoFolder(tree, resolve(values.out), {
+      dtypes: dtypes as TargetDtype[],
+      separateRotary: values['separate-rotary'],
+      accuracyLevel,
+      onProgress: (p: ConvertProgress) => bar.update(p.bytesRead, p.bytesTotal, `${p.dtype} ${p.tensor}`),
+    });
+    bar.done();
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(
+      `convert: wrote ${result.files.length} files, ${(result.bytesWritten / 1e6).toFixed(1)} MB, to ${values.out} in ${seconds.toFixed(1)} s\n`,
+    );
+    return 0;
+  } catch (error) {
+    bar.done();
+    process.stderr.write(`convert: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    if (tree instanceof NodeFileTree) await tree.close();
+  }
+}
+
+/** A local folder when one exists at that path; otherwise a Hugging Face repo id. */
+async function openSource(source: string, hubUrl: string | undefined): Promise<FileTree> {
+  const isFolder = await stat(source).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (isFolder) return new NodeFileTree(resolve(source));
+  const [repo, revision] = source.split('@') as [string, string | undefined];
+  return new HubFileTree(repo, { revision, hubUrl, accessToken: process.env.HF_TOKEN });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

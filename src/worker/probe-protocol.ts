@@ -1,0 +1,67 @@
+/** Messages between the page and src/worker/probe.worker.ts (the one-shot "model probe"). */
+
+export const PROBE_DTYPES = ['fp32', 'fp16', 'q4', 'q4f16'] as const;
+export type ProbeDtype = (typeof PROBE_DTYPES)[number];
+
+export const PROBE_DEVICES = ['webgpu', 'wasm'] as const;
+export type ProbeDevice = (typeof PROBE_DEVICES)[number];
+
+export interface ProbeRequest {
+  /** Model folder name under /models/ (hub-style: config.json, tokenizer.json, onnx/model*.onnx). */
+  model: string;
+  dtype: ProbeDtype;
+  device: ProbeDevice;
+  text: string;
+}
+
+export interface ProbeResult {
+  model: string;
+  device: ProbeDevice;
+  dtype: ProbeDtype;
+  text: string;
+  /** Token ids of `text` as the model's tokenizer encodes it (no special tokens added by the probe). */
+  inputIds: number[];
+  /** Dims of the model's logits output, e.g. [1, seq, vocab]. */
+  logitsDims: number[];
+  /** Logits of the last position, as float32 values. */
+  lastLogits: number[];
+  argmax: number;
+  /** ORT WASM thread count the worker configured. */
+  numThreads: number;
+  crossOriginIsolated: boolean;
+  loadMs: number;
+  runMs: number;
+}
+
+export type ProbeStage = 'starting' | 'loading-tokenizer' | 'loading-model' | 'running';
+
+export type ProbeMessage =
+  | { type: 'stage'; stage: ProbeStage }
+  | { type: 'result'; result: ProbeResult }
+  | { type: 'error'; message: string; stack?: string };
+
+export function isProbeDtype(value: string): value is ProbeDtype {
+  return (PROBE_DTYPES as readonly string[]).includes(value);
+}
+
+export function isProbeDevice(value: string): value is ProbeDevice {
+  return (PROBE_DEVICES as readonly string[]).includes(value);
+}
+
+/** Reads `?model=&dtype=&device=&text=`; null when no model is asked for, an Error when a value is bad. */
+export function probeRequestFromSearch(search: string): ProbeRequest | Error | null {
+  const params = new URLSearchParams(search);
+  const model = params.get('model');
+  if (!model) return null;
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(model) || model.includes('..')) {
+    return new Error(`Invalid model name: ${JSON.stringify(model)}`);
+  }
+  const dtype = params.get('dtype') ?? 'fp32';
+  if (!isProbeDtype(dtype)) return new Error(`Invalid dtype ${JSON.stringify(dtype)}: use one of ${PROBE_DTYPES.join(', ')}`);
+  const device = params.get('device') ?? 'wasm';
+  if (!isProbeDevice(device)) {
+    return new Error(`Invalid device ${JSON.stringify(device)}: use one of ${PROBE_DEVICES.join(', ')}`);
+  }
+  const text = params.get('text') ?? 'Hello';
+  return { model, dtype, device, text };
+}

@@ -1,0 +1,121 @@
+/// <reference lib="webworker" />
+/**
+ * One-shot model probe: load a hub-style model folder served at /models/, tokenize a string, run one
+ * forward pass and post the last position's logits. A debugging aid and the browser half of the
+ * engine's parity test; the page terminates this worker after the answer.
+ */
+import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
+import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
+import type { ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+function post(message: ProbeMessage): void {
+  self.postMessage(message);
+}
+
+function configureTransformers(): number {
+  // Offline, same-origin, hub-style: /models/<model>/config.json, /models/<model>/onnx/model_<dtype>.onnx
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  env.remoteHost = `${self.location.origin}/models/`;
+  env.remotePathTemplate = '{model}/';
+  // The probe must see the files as served now, not a Cache Storage copy of an older fixture.
+  env.useBrowserCache = false;
+  const wasm = env.backends.onnx.wasm;
+  if (!wasm) throw new Error('onnxruntime-web exposes no wasm backend settings');
+  wasm.wasmPaths = ortWasmPaths(self.location.href);
+  const numThreads = chooseNumThreads();
+  wasm.numThreads = numThreads;
+  return numThreads;
+}
+
+async function lastPositionLogits(logits: Tensor): Promise<number[]> {
+  const dims = logits.dims;
+  if (dims.length !== 3) throw new Error(`Expected logits of rank 3, got dims [${dims.join(', ')}]`);
+  const seq = dims[1] ?? 0;
+  const vocab = dims[2] ?? 0;
+  if (seq < 1 || vocab < 1) throw new Error(`Empty logits: dims [${dims.join(', ')}]`);
+  const asFloat32 = logits.type === 'float32' ? logits : logits.to('float32');
+  const data = asFloat32.data;
+  if (!(data instanceof Float32Array)) throw new Error(`Unexpected logits data type ${logits.type}`);
+  const row = Array.from(data.subarray((seq - 1) * vocab, seq * vocab));
+  if (asFloat32 !== logits) asFloat32.dispose();
+  return row;
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) {
+    if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i;
+  }
+  return best;
+}
+
+async function probe(request: ProbeRequest): Promise<ProbeResult> {
+  const numThreads = configureTransformers();
+  const t0 = performance.now();
+  post({ type: 'stage', stage: 'loading-tokenizer' });
+  const tokenizer = await AutoTokenizer.from_pretrained(request.model);
+  post({ type: 'stage', stage: 'loading-model' });
+  const model = await AutoModelForCausalLM.from_pretrained(request.model, {
+    dtype: request.dtype,
+    device: request.device,
+  });
+  const loadMs = performance.now() - t0;
+  try {
+    post({ type: 'stage', stage: 'running' });
+    const encoded = tokenizer(request.text) as { input_ids: Tensor; attention_mask: Tensor };
+    const inputIds = Array.from(encoded.input_ids.data as BigInt64Array, (id) => Number(id));
+    const t1 = performance.now();
+    const outputs = (await model({
+      input_ids: encoded.input_ids,
+      attention_mask: encoded.attention_mask,
+    })) as Record<string, unknown>;
+    const logits = outputs.logits;
+    if (!(logits instanceof Tensor)) throw new Error('The model returned no logits tensor');
+    const lastLogits = await lastPositionLogits(logits);
+    const runMs = performance.now() - t1;
+    const logitsDims = [...logits.dims];
+    disposeTensors(outputs);
+    return {
+      model: request.model,
+      device: request.device,
+      dtype: request.dtype,
+      text: request.text,
+      inputIds,
+      logitsDims,
+      lastLogits,
+      argmax: argmax(lastLogits),
+      numThreads,
+      crossOriginIsolated: self.crossOriginIsolated,
+      loadMs,
+      runMs,
+    };
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** Frees output tensors (GPU buffers on WebGPU), including the present key/values cache. */
+function disposeTensors(value: unknown): void {
+  if (value instanceof Tensor) {
+    value.dispose();
+  } else if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) disposeTensors(inner);
+  }
+}
+
+let started = false;
+self.addEventListener('message', (event: MessageEvent<ProbeRequest>) => {
+  if (started) return;
+  started = true;
+  post({ type: 'stage', stage: 'starting' });
+  probe(event.data).then(
+    (result) => post({ type: 'result', result }),
+    (error: unknown) => {
+      const err = error instanceof Error ? error : new Error(String(error));
+      post({ type: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}) });
+    },
+  );
+});

