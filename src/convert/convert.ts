@@ -50,6 +50,7 @@ export async function convertQwen2(tree: FileTree, sink: ArtifactSink, options: 
       dtype,
       separateRotary: options.separateRotary,
       accuracyLevel: options.accuracyLevel,
+      maxTensorBytes: options.chunkLimit ?? DEFAULT_CHUNK_LIMIT,
       onRead: (tensor, bytes) => {
         bytesRead += bytes;
         options.onProgress?.({ dtype, tensor, bytesRead, bytesTotal });

@@ -13,6 +13,8 @@ export interface GraphOptions {
   readonly separateRotary?: boolean;
   /** MatMulNBits accuracy_level; 0 keeps float accumulation (parity), 4 lets CPU kernels use int8. */
   readonly accuracyLevel?: number;
+  /** The largest tensor the output may hold (the external-data chunk limit); vocab matrices are split to fit. */
+  readonly maxTensorBytes?: number;
   /** Called after each source tensor (or row chunk of one) is read. */
   readonly onRead?: (tensorName: string, bytes: number) => void;
 }
@@ -113,15 +115,38 @@ export class Qwen2GraphBuilder {
     this.sinCache = await this.graph.weight('sin_cache', this.act, dims, (append) => append(encodeFloats(sin, this.act as 'float32')));
   }
 
+  /**
+   * Gather rows of the token table, in the activation type (a float16 table would need shader-f16 on
+   * WebGPU, which q4 builds exist to avoid). A table larger than one tensor may be (the 7B float32 table is
+   * 2.2 GB) is stored as vocabulary parts: each part gathers clamped indices and Where picks the right one.
+   */
   private async makeEmbedding(): Promise<string> {
+    const g = this.graph;
     const info = this.checkpoint.tensor('model.embed_tokens.weight');
-    // Quantized builds keep the table in float16 (a float32 7B table alone would pass the 2 GB chunk limit).
-    const tableType = this.quantized ? 'float16' : this.act;
-    const table = await this.graph.weight('model.embed_tokens.weight', tableType, [...info.shape], (append) =>
-      this.forRowChunks(info, (rows) => append(encodeFloats(rows, tableType as 'float32'))),
-    );
-    const gathered = this.graph.op('Gather', [table, this.inputIds], 'model.embed_tokens/Gather', { axis: 0 });
-    return tableType === this.act ? gathered : this.graph.op('Cast', [gathered], 'model.embed_tokens/Cast', { to: 1 });
+    const [vocab, hidden] = info.shape as [number, number];
+    const parts: { table: string; start: number; end: number }[] = [];
+    for await (const rows of this.rowChunks(info)) {
+      const start = parts.length === 0 ? 0 : parts.at(-1)!.end;
+      const end = start + rows.length / hidden;
+      const hint = parts.length === 0 && end === vocab ? 'model.embed_tokens.weight' : `model.embed_tokens.weight.part${parts.length}`;
+      const table = await g.weight(hint, this.act, [end - start, hidden], (append) => append(encodeFloats(rows, this.act as 'float32')));
+      parts.push({ table, start, end });
+    }
+    if (parts.length === 1) return g.op('Gather', [parts[0]!.table, this.inputIds], 'model.embed_tokens/Gather', { axis: 0 });
+
+    const gathered = parts.map((part, i) => {
+      const local = g.op('Sub', [this.inputIds, g.constant(`embed_start_${i}`, 'int64', [], [part.start])], `model.embed_tokens/Sub_${i}`);
+      const low = g.op('Max', [local, g.constant('zero', 'int64', [], [0])], `model.embed_tokens/Max_${i}`);
+      const index = g.op('Min', [low, g.constant(`embed_last_${i}`, 'int64', [], [part.end - part.start - 1])], `model.embed_tokens/Min_${i}`);
+      return g.op('Gather', [part.table, index], `model.embed_tokens/Gather_${i}`, { axis: 0 });
+    });
+    let result = gathered.at(-1)!;
+    for (let i = parts.length - 2; i >= 0; i--) {
+      const inPart = g.op('Less', [this.inputIds, g.constant(`embed_end_${i}`, 'int64', [], [parts[i]!.end])], `model.embed_tokens/Less_${i}`);
+      const mask = g.op('Unsqueeze', [inPart, g.constant(`last_axis_${i}`, 'int64', [1], [-1])], `model.embed_tokens/Unsqueeze_${i}`);
+      result = g.op('Where', [mask, gathered[i]!, result], `model.embed_tokens/Where_${i}`);
+    }
+    return result;
   }
 
   private async makeLayer(layer: number, hidden: string, residual: string | null): Promise<{ hidden: string; residual: string }> {
@@ -312,9 +337,11 @@ export class Qwen2GraphBuilder {
     return values;
   }
 
+  /** Row chunks of a vocab-sized matrix, each small in memory and, stored, within one external-data chunk. */
   private async *rowChunks(info: TensorInfo): AsyncGenerator<Float32Array> {
     const [rows, cols] = info.shape as [number, number];
-    const rowsPerChunk = Math.max(1, Math.floor(VOCAB_CHUNK_BYTES / (cols * 4)));
+    const chunkBytes = Math.min(VOCAB_CHUNK_BYTES, this.options.maxTensorBytes ?? Infinity);
+    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
     for (let start = 0; start < rows; start += rowsPerChunk) {
       const end = Math.min(rows, start + rowsPerChunk);
       const values = await readRowsAsF32(info, start, end);

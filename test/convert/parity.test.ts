@@ -14,6 +14,8 @@ interface ParityCase {
   dtype: SafetensorsDtype;
   shards: number;
   separateRotary?: boolean;
+  /** A small external-data limit splits the embedding table into vocabulary parts and lm_head into several MatMuls. */
+  chunkLimit?: number;
 }
 
 const CASES: ParityCase[] = [
@@ -24,10 +26,11 @@ const CASES: ParityCase[] = [
     shards: 1,
   },
   {
-    name: 'untied, kv ratio 2, head_dim 32, bf16 sharded',
-    shape: { hiddenSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 96, vocabSize: 512, tied: false },
+    name: 'untied, kv ratio 2, head_dim 32, bf16 sharded, embedding and lm_head split in parts',
+    shape: { hiddenSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 96, vocabSize: 512, tied: false, maxPositionEmbeddings: 512 },
     dtype: 'BF16',
     shards: 3,
+    chunkLimit: 100_000,
   },
   {
     // 7 query heads per kv head as in the 7B model; hidden 112 and intermediate 80 are not multiples of
@@ -71,8 +74,8 @@ describe.each(CASES)('ONNX build matches the float64 reference: $name', (testCas
     outDir = join(root, 'onnx-model');
     const tree = new NodeFileTree(sourceDir);
     // Two conversions into one folder: the second must add its dtypes beside the first's.
-    await convertIntoFolder(tree, outDir, { dtypes: ['fp32', 'fp16'], separateRotary: testCase.separateRotary });
-    await convertIntoFolder(tree, outDir, { dtypes: ['q4', 'q4f16'], separateRotary: testCase.separateRotary });
+    await convertIntoFolder(tree, outDir, { dtypes: ['fp32', 'fp16'], separateRotary: testCase.separateRotary, chunkLimit: testCase.chunkLimit });
+    await convertIntoFolder(tree, outDir, { dtypes: ['q4', 'q4f16'], separateRotary: testCase.separateRotary, chunkLimit: testCase.chunkLimit });
     await tree.close();
   });
 

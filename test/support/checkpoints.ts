@@ -32,7 +32,7 @@ const roundF16 = (v: Float32Array) => v.map((x) => f16ToF32(f32ToF16(x)));
 /**
  * The checkpoint as a converted dtype stores it: weights rounded to float16 and/or 4-bit
  * quantized-then-dequantized, written back as F32 (always untied, since a q4 lm_head differs from the
- * float16 embedding table). A float64 forward of this checkpoint is what the ONNX model computes, up to
+ * embedding table). A float64 forward of this checkpoint is what the ONNX model computes, up to
  * activation rounding, so its distance to the ONNX logits isolates the runtime from the quantization.
  */
 export async function storedWeightsCheckpoint(sourceDir: string, dtype: 'fp16' | 'q4' | 'q4f16', outDir: string): Promise<string> {
@@ -48,7 +48,7 @@ export async function storedWeightsCheckpoint(sourceDir: string, dtype: 'fp16' |
     if (quantized && LINEAR.test(name)) {
       const [rows, cols] = shape as [number, number];
       values = dequantizeQ4Rows(quantizeQ4Rows(values, rows, cols, dtype === 'q4f16' ? 'float16' : 'float32'), rows, cols);
-    } else if (dtype !== 'q4' || name === 'model.embed_tokens.weight') {
+    } else if (dtype !== 'q4') {
       values = roundF16(values);
     }
     tensors.push({ name, shape, values });
