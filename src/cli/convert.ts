@@ -11,9 +11,10 @@ import { NodeFileTree } from './node-files';
 import { ProgressBar } from './progress-bar';
 
 const USAGE = `usage: npm run convert -- <folder | hf-repo-id[@revision]> --out <dir> [--dtype q4f16] [--dtype q4 ...]
-       [--separate-rotary] [--accuracy-level 0|1|2|3|4] [--hub-url URL]
+       [--separate-rotary] [--accuracy-level 0|1|2|3|4] [--hub-url URL] [--stats]
 Converts a Qwen2ForCausalLM Hugging Face checkpoint into an ONNX folder Transformers.js loads.
-dtypes: ${TARGET_DTYPES.join(', ')} (default q4f16 and q4, the two the browser uses).`;
+dtypes: ${TARGET_DTYPES.join(', ')} (default q4f16 and q4, the two the browser uses).
+--stats prints one JSON line on stdout: seconds, source bytes read, bytes written, peak RSS.`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       'separate-rotary': { type: 'boolean', default: false },
       'accuracy-level': { type: 'string', default: '0' },
       'hub-url': { type: 'string' },
+      stats: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -48,17 +50,25 @@ export async function main(argv: string[]): Promise<number> {
   const bar = new ProgressBar(process.stderr);
   const started = Date.now();
   try {
+    let bytesRead = 0;
     const result = await convertIntoFolder(tree, resolve(values.out), {
       dtypes: dtypes as TargetDtype[],
       separateRotary: values['separate-rotary'],
       accuracyLevel,
-      onProgress: (p: ConvertProgress) => bar.update(p.bytesRead, p.bytesTotal, `${p.dtype} ${p.tensor}`),
+      onProgress: (p: ConvertProgress) => {
+        bytesRead = p.bytesRead;
+        bar.update(p.bytesRead, p.bytesTotal, `${p.dtype} ${p.tensor}`);
+      },
     });
     bar.done();
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(
       `convert: wrote ${result.files.length} files, ${(result.bytesWritten / 1e6).toFixed(1)} MB, to ${values.out} in ${seconds.toFixed(1)} s\n`,
     );
+    if (values.stats) {
+      const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      process.stdout.write(`${JSON.stringify({ seconds, bytesRead, bytesWritten: result.bytesWritten, peakRssBytes })}\n`);
+    }
     return 0;
   } catch (error) {
     bar.done();

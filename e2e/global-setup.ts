@@ -1,0 +1,29 @@
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { generateFixtures } from '../src/cli/fixtures';
+import { TARGET_DTYPES } from '../src/convert/qwen2-graph';
+import { greedyWithCache, loadConverted } from '../test/support/tjs-node';
+
+export const PROBE_TEXT = 'Hello';
+
+/**
+ * Generates the tiny models (cached by content hash) and, for each dtype of the random one, the last-position
+ * logits that Transformers.js computes in Node on onnxruntime-node: the browser must reproduce them.
+ */
+export default async function globalSetup(): Promise<void> {
+  const fixtures = resolve(process.env.REFEREE_FIXTURES_DIR ?? '.fixtures');
+  await generateFixtures(fixtures, (line) => console.info(line));
+  const model = 'tiny-random-qwen2';
+  env.allowRemoteModels = false;
+  env.localModelPath = `${fixtures}/`;
+  const tokenizer = await AutoTokenizer.from_pretrained(model);
+  const inputIds = tokenizer.encode(PROBE_TEXT) as number[];
+  for (const dtype of TARGET_DTYPES) {
+    const session = await loadConverted(join(fixtures, model), dtype);
+    const run = await greedyWithCache(session, inputIds, 1);
+    await session.dispose();
+    const expected = { text: PROBE_TEXT, input_ids: inputIds, logits: Array.from(run.rows[0]!) };
+    await writeFile(join(fixtures, model, `expected-logits.${dtype}.json`), JSON.stringify(expected));
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test, on a fresh machine too: installs what is missing, then type-checks, runs the unit and
+# integration tests (Vitest) and the browser tests (Playwright in Debian's Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The browser tests need Debian's Chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
+npx tsc --noEmit -p .
+npx vitest run
+npx playwright test
