@@ -1,0 +1,360 @@
+/**
+ * Reading research ideas from user input: JSON Lines, JSON, CSV or plain text.
+ *
+ * Pure logic (no I/O, no DOM, no Node APIs): runs in Node, a browser worker and tests alike.
+ * Individual bad records become `problems` (skipped, reported, the good ones kept in input order);
+ * failures of the whole input throw `InputError`. No length limits are applied here.
+ */
+import Papa from 'papaparse';
+
+export interface IdeaInput {
+  id?: string;
+  title?: string;
+  text: string;
+}
+
+export type InputFormat = 'jsonl' | 'json' | 'csv' | 'text';
+
+/**
+ * One skipped record. `where` is "line N" (JSONL, physical line counting from 1), "item N" (JSON array
+ * element counting from 1), "row N" (CSV record counting the header as row 1, as a spreadsheet shows it).
+ */
+export interface InputProblem {
+  where: string;
+  message: string;
+}
+
+export interface ParsedIdeas {
+  format: InputFormat;
+  ideas: IdeaInput[];
+  problems: InputProblem[];
+}
+
+/** The whole input cannot be read (as opposed to a single bad record, which is an InputProblem). */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** "line 3: not valid JSON: …" */
+export function describeProblem(problem: InputProblem): string {
+  return `${problem.where}: ${problem.message}`;
+}
+
+/** Field names accepted as the idea text, in order of preference. */
+const TEXT_FIELDS = ['text', 'abstract', 'proposal'] as const;
+const NO_TEXT_MESSAGE = 'no idea text (expected a "text" or "abstract" field)';
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** Decodes bytes as UTF-8, refusing invalid UTF-8 with a clear error (throws InputError). Strips a BOM. */
+export function decodeUtf8(bytes: Uint8Array, name: string): string {
+  try {
+    // ignoreBOM: false (the default) removes a leading U+FEFF.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8Offset(bytes);
+    const at = offset === undefined ? '' : ` (invalid byte sequence at byte offset ${offset})`;
+    throw new InputError(`${name} is not valid UTF-8 text${at}; save it as UTF-8 and try again`);
+  }
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence, or undefined if none is found. */
+function firstInvalidUtf8Offset(bytes: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i += 1;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f; // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      const min = k === 1 ? lo : 0x80;
+      const max = k === 1 ? hi : 0xbf;
+      if (c === undefined || c < min || c > max) return i;
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detection
+
+const EXTENSION_FORMATS: Record<string, InputFormat> = {
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  json: 'json',
+  csv: 'csv',
+  txt: 'text',
+  md: 'text',
+};
+
+/** Guesses the format from a file name's extension if given (.jsonl/.ndjson, .json, .csv, .txt/.md), else from content. */
+export function detectFormat(content: string, fileName?: string): InputFormat {
+  if (fileName !== undefined) {
+    const match = /\.([A-Za-z0-9]+)$/.exec(fileName.trim());
+    const byName = match ? EXTENSION_FORMATS[match[1]!.toLowerCase()] : undefined;
+    if (byName) return byName;
+  }
+  return detectFromContent(normalizeNewlines(stripBom(content)));
+}
+
+function detectFromContent(content: string): InputFormat {
+  const trimmed = content.trimStart();
+  const first = trimmed[0];
+  // "[Draft] my idea…" or "{Working title} …" are prose; JSON continues with a value or a quote.
+  if (first === '[' && /^\[\s*([[{"\]\-0-9]|true|false|null)/.test(trimmed)) return 'json';
+  if (first === '{' && /^\{\s*["}]/.test(trimmed)) {
+    let whole: unknown;
+    let wholeParses = true;
+    try {
+      whole = JSON.parse(content);
+    } catch {
+      wholeParses = false;
+    }
+    if (wholeParses && isPlainObject(whole) && 'ideas' in whole) return 'json';
+    if (everyLineIsJson(content)) return 'jsonl';
+    return 'json';
+  }
+  const firstLine = trimmed.split('\n', 1)[0] ?? '';
+  if (firstLine.includes(',')) {
+    const cells = firstLine.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+    if (cells.some((c) => c === 'title' || (TEXT_FIELDS as readonly string[]).includes(c))) return 'csv';
+  }
+  return 'text';
+}
+
+function everyLineIsJson(content: string): boolean {
+  let any = false;
+  for (const line of content.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      JSON.parse(line);
+    } catch {
+      return false;
+    }
+    any = true;
+  }
+  return any;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/**
+ * Parses ideas from text content. `format` wins over detection; otherwise the format is detected from
+ * `fileName`'s extension, then from the content. `fileName`, when given, prefixes InputError messages.
+ */
+export function parseIdeas(content: string, options: { format?: InputFormat; fileName?: string } = {}): ParsedIdeas {
+  const normalized = normalizeNewlines(stripBom(content));
+  const format = options.format ?? detectFormat(normalized, options.fileName);
+  try {
+    if (normalized.trim() === '') throw new InputError('no ideas found');
+    const result = PARSERS[format](normalized);
+    if (result.ideas.length === 0 && result.problems.length === 0) throw new InputError('no ideas found');
+    return { format, ...result };
+  } catch (error) {
+    if (error instanceof InputError && options.fileName !== undefined) {
+      throw new InputError(`${options.fileName}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+type Parsed = Omit<ParsedIdeas, 'format'>;
+
+const PARSERS: Record<InputFormat, (content: string) => Parsed> = {
+  jsonl: parseJsonl,
+  json: parseJson,
+  csv: parseCsv,
+  text: parseText,
+};
+
+function parseJsonl(content: string): Parsed {
+  const ideas: IdeaInput[] = [];
+  const problems: InputProblem[] = [];
+  content.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `line ${index + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      problems.push({ where, message: `not valid JSON: ${errorMessage(error)}` });
+      return;
+    }
+    collect(value, where, ideas, problems);
+  });
+  return { ideas, problems };
+}
+
+function parseJson(content: string): Parsed {
+  let document: unknown;
+  try {
+    document = JSON.parse(content);
+  } catch (error) {
+    throw new InputError(`not valid JSON: ${errorMessage(error)}`);
+  }
+  let items: unknown[];
+  if (Array.isArray(document)) items = document;
+  else if (isPlainObject(document) && 'ideas' in document) {
+    const list = document['ideas'];
+    if (!Array.isArray(list)) throw new InputError(`the "ideas" field is not an array (got ${describeType(list)})`);
+    items = list;
+  } else {
+    throw new InputError(
+      `expected a JSON array of ideas or an object with an "ideas" array, got ${describeType(document)}`,
+    );
+  }
+  const ideas: IdeaInput[] = [];
+  const problems: InputProblem[] = [];
+  items.forEach((item, index) => collect(item, `item ${index + 1}`, ideas, problems));
+  return { ideas, problems };
+}
+
+function parseCsv(content: string): Parsed {
+  const result = Papa.parse<string[]>(content, { header: false, delimiter: ',', newline: '\n', skipEmptyLines: false });
+  const rows = result.data;
+  const header = (rows[0] ?? []).map((cell) => cell.trim().toLowerCase());
+  const column = (name: string): number | undefined => {
+    const index = header.indexOf(name);
+    return index >= 0 ? index : undefined;
+  };
+  const textColumns = TEXT_FIELDS.map((name) => [name, column(name)] as const).filter(
+    (entry): entry is readonly [(typeof TEXT_FIELDS)[number], number] => entry[1] !== undefined,
+  );
+  if (textColumns.length === 0) {
+    const found = (rows[0] ?? []).map((cell) => JSON.stringify(cell.trim())).join(', ');
+    throw new InputError(
+      `CSV has no "text", "abstract" or "proposal" column (the header row is required; columns found: ${found || 'none'})`,
+    );
+  }
+  const titleColumn = column('title');
+  const idColumn = column('id');
+
+  const rowErrors = new Map<number, string>();
+  for (const error of result.errors) {
+    if (error.row !== undefined && !rowErrors.has(error.row)) rowErrors.set(error.row, error.message);
+  }
+
+  const ideas: IdeaInput[] = [];
+  const problems: InputProblem[] = [];
+  for (let index = 1; index < rows.length; index++) {
+    const row = rows[index]!;
+    const where = `row ${index + 1}`;
+    const rowError = rowErrors.get(index);
+    if (rowError !== undefined) {
+      problems.push({ where, message: `malformed CSV: ${rowError}` });
+      continue;
+    }
+    if (row.every((cell) => cell.trim() === '')) continue;
+    const record: Record<string, unknown> = {};
+    for (const [name, at] of textColumns) record[name] = row[at];
+    if (titleColumn !== undefined) record['title'] = row[titleColumn];
+    if (idColumn !== undefined) record['id'] = row[idColumn];
+    collect(record, where, ideas, problems);
+  }
+  return { ideas, problems };
+}
+
+function parseText(content: string): Parsed {
+  const ideas: IdeaInput[] = [];
+  let current: string[] = [];
+  const flush = (): void => {
+    const text = current.join('\n').trim();
+    if (text !== '') ideas.push({ text });
+    current = [];
+  };
+  for (const line of content.split('\n')) {
+    if (line.trim() === '') flush();
+    else current.push(line);
+  }
+  flush();
+  return { ideas, problems: [] };
+}
+
+/** Validates one record and appends it to `ideas` or a problem to `problems`. */
+function collect(value: unknown, where: string, ideas: IdeaInput[], problems: InputProblem[]): void {
+  const result = toIdea(value);
+  if (typeof result === 'string') problems.push({ where, message: result });
+  else ideas.push(result);
+}
+
+/** The idea in a record, or the reason it has none. */
+function toIdea(value: unknown): IdeaInput | string {
+  if (!isPlainObject(value)) return `not a JSON object (got ${describeType(value)})`;
+
+  let text: string | undefined;
+  for (const field of TEXT_FIELDS) {
+    const candidate = value[field];
+    if (candidate === undefined || candidate === null) continue;
+    if (typeof candidate !== 'string') return `the "${field}" field is not a string (got ${describeType(candidate)})`;
+    const trimmed = normalizeNewlines(candidate).trim();
+    if (trimmed !== '') {
+      text = trimmed;
+      break;
+    }
+  }
+  if (text === undefined) return NO_TEXT_MESSAGE;
+
+  let id: string | undefined;
+  const rawId = value['id'];
+  if (typeof rawId === 'number') id = String(rawId);
+  else if (typeof rawId === 'string') id = rawId.trim() || undefined;
+  else if (rawId !== undefined && rawId !== null) {
+    return `the "id" field is not a string or number (got ${describeType(rawId)})`;
+  }
+
+  let title: string | undefined;
+  const rawTitle = value['title'];
+  if (typeof rawTitle === 'string') title = normalizeNewlines(rawTitle).trim() || undefined;
+  else if (rawTitle !== undefined && rawTitle !== null) {
+    return `the "title" field is not a string (got ${describeType(rawTitle)})`;
+  }
+
+  return { ...(id !== undefined && { id }), ...(title !== undefined && { title }), text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function stripBom(content: string): string {
+  return content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+}
+
+function normalizeNewlines(content: string): string {
+  return content.includes('\r') ? content.replace(/\r\n?/g, '\n') : content;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,69 @@
+import { Tensor } from '@huggingface/transformers';
+
+/** `past_key_values.<layer>.<key|value>` tensors: the KV cache of a token sequence. */
+export type KvCache = Record<string, Tensor>;
+
+/** The part of a Transformers.js causal LM the engine drives: one forward pass with explicit inputs. */
+export interface CausalLm {
+  forward(inputs: Record<string, unknown>): Promise<Record<string, Tensor>>;
+}
+
+export interface ForwardResult {
+  /** Logits of the last `keep` positions, oldest first. */
+  readonly rows: Float32Array[];
+  /** KV cache of past + the tokens just fed; the caller owns (and disposes) it. */
+  readonly cache: KvCache;
+}
+
+/**
+ * Forward passes over an explicit KV cache. A past cache is only read, never updated or disposed, so one
+ * cache (the instruction prefix, or a prompt) can serve any number of continuations.
+ */
+export class Decoder {
+  forwardPasses = 0;
+
+  constructor(private readonly model: CausalLm) {}
+
+  async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
+    const pastLength = past?.length ?? 0;
+    const total = pastLength + tokens.length;
+    const outputs = await this.model.forward({
+      input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      past_key_values: past?.cache,
+      num_logits_to_keep: new Tensor('int64', [BigInt(keep)], []),
+    });
+    this.forwardPasses++;
+    const logits = outputs.logits!;
+    const [, kept, vocab] = logits.dims as [number, number, number];
+    const data = logits.data as Float32Array;
+    const rows = Array.from({ length: kept }, (_, i) => data.slice(i * vocab, (i + 1) * vocab));
+    logits.dispose();
+    const cache: KvCache = {};
+    for (const [name, tensor] of Object.entries(outputs)) {
+      if (name.startsWith('present.')) cache[name.replace('present.', 'past_key_values.')] = tensor;
+    }
+    return { rows, cache };
+  }
+}
+
+export function disposeCache(cache: KvCache): void {
+  for (const tensor of Object.values(cache)) tensor.dispose();
+}
+
+export function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+/** Softmax probabilities of a logits row, in float64. */
+export function softmax(row: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
+  const out = new Float64Array(row.length);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += out[i] = Math.exp(row[i]! - max);
+  for (let i = 0; i < row.length; i++) out[i]! /= sum;
+  return out;
+}

@@ -1,0 +1,62 @@
+import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+import { QwenScorer } from './qwen-scorer';
+import type { ChatTokenizer } from './prompt-tokens';
+import type { CausalLm } from './decoder';
+
+export interface LoadOptions {
+  readonly dtype: 'fp32' | 'fp16' | 'q4' | 'q4f16';
+  /** Transformers.js device: 'cpu' in Node, 'webgpu' or 'wasm' in a browser. */
+  readonly device: string;
+  readonly revision?: string;
+  /** Cap on prompt tokens (default: the model's max_position_embeddings). */
+  readonly maxPromptTokens?: number;
+  /** Transformers.js download progress events, one shape for every file. */
+  readonly progressCallback?: (event: unknown) => void;
+}
+
+export class ModelLoadError extends Error {}
+
+/**
+ * Loads a converted AlphaResearch-RM (or any Qwen2 decoder in Transformers.js layout) from wherever
+ * Transformers.js's `env` currently points (a folder, a URL, the hub): the caller configures that.
+ */
+export async function loadScorer(modelId: string, options: LoadOptions): Promise<QwenScorer> {
+  const common = { revision: options.revision, progress_callback: options.progressCallback };
+  let config: Record<string, unknown>;
+  try {
+    config = (await AutoConfig.from_pretrained(modelId, common)) as unknown as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelLoadError(`Cannot read ${modelId}/config.json: ${(error as Error).message}`);
+  }
+  if (config.model_type !== 'qwen2') {
+    throw new ModelLoadError(`${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
+  }
+  let tokenizer: ChatTokenizer;
+  let model: CausalLm & { dispose(): Promise<unknown> };
+  try {
+    tokenizer = (await AutoTokenizer.from_pretrained(modelId, common)) as unknown as ChatTokenizer;
+    model = (await AutoModelForCausalLM.from_pretrained(modelId, {
+      ...common,
+      dtype: options.dtype,
+      device: options.device as 'cpu',
+    })) as unknown as CausalLm & { dispose(): Promise<unknown> };
+  } catch (error) {
+    throw new ModelLoadError(`Cannot load ${modelId} (${options.dtype} on ${options.device}): ${(error as Error).message}`);
+  }
+  const generation = (model as unknown as { generation_config?: { eos_token_id?: number | number[] } }).generation_config;
+  const eos = [generation?.eos_token_id ?? [], config.eos_token_id ?? []].flat() as number[];
+  const context = Number(config.max_position_embeddings);
+  return QwenScorer.create(
+    {
+      id: modelId,
+      revision: options.revision ?? null,
+      dtype: options.dtype,
+      device: options.device,
+      maxPromptTokens: Math.min(options.maxPromptTokens ?? Infinity, context),
+    },
+    model,
+    tokenizer,
+    Number(config.vocab_size),
+    eos,
+  );
+}

@@ -1,0 +1,294 @@
+import { BOX_OPENING, parseBoxedScore } from '../core/boxed-score';
+import type { IdeaInput } from '../core/idea-input';
+import type { PromptProfileId } from '../core/prompt-profiles';
+import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../core/score-stats';
+import type { IdeaError, ScoreResult } from '../core/scored-idea';
+import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
+import { argmax, Decoder, disposeCache, type CausalLm, type KvCache } from './decoder';
+import { encode, instructionPrefixText, promptText, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
+
+export const APP_VERSION = '0.1.0';
+
+export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
+  profile: 'paper',
+  decision: DEFAULT_DECISION,
+  reusePrefix: true,
+  maxNewTokens: 1000,
+  readoutMinProbability: 1e-3,
+  readoutMaxForwards: 32,
+};
+
+/** Tokens the readout may still need after the prompt: `\boxed{`, up to six characters and `}`. */
+const ANSWER_ROOM = 10;
+
+export class IdeaRejected extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface PrefixCache {
+  readonly tokens: number[];
+  readonly cache: KvCache;
+}
+
+/**
+ * AlphaResearch-RM scoring on a loaded Transformers.js model: the paper's greedy number plus the whole score
+ * distribution, from one prefill (instruction prefix served from a cached KV) and a few short continuations.
+ */
+export class QwenScorer implements Scorer {
+  private readonly decoder: Decoder;
+  private readonly prefixes = new Map<PromptProfileId, Promise<PrefixCache>>();
+  private readonly boxTokens: number[];
+  private readonly eosTokens: Set<number>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly info: ModelInfo,
+    private readonly model: CausalLm & { dispose(): Promise<unknown> },
+    private readonly tokenizer: ChatTokenizer,
+    private readonly vocabulary: BoxVocabulary,
+    eosTokenIds: readonly number[],
+  ) {
+    this.decoder = new Decoder(model);
+    this.boxTokens = encode(tokenizer, BOX_OPENING);
+    if (tokenizer.decode(this.boxTokens) !== BOX_OPENING) throw new Error('the tokenizer cannot round-trip \\boxed{');
+    this.eosTokens = new Set(eosTokenIds);
+  }
+
+  static create(
+    info: ModelInfo,
+    model: CausalLm & { dispose(): Promise<unknown> },
+    tokenizer: ChatTokenizer,
+    vocabSize: number,
+    eosTokenIds: readonly number[],
+  ): QwenScorer {
+    const vocabulary = buildBoxVocabulary(vocabSize, (id) => tokenizer.decode([id], { skip_special_tokens: false }));
+    return new QwenScorer(info, model, tokenizer, vocabulary, eosTokenIds);
+  }
+
+  async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
+    return promptText(this.tokenizer, profile, idea);
+  }
+
+  /** Ideas are scored one at a time, in call order. */
+  score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    const run = this.queue.then(() => this.scoreNow(idea, { ...DEFAULT_SCORE_OPTIONS, ...options }));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
+    const outcomes: ScoreOutcome[] = [];
+    for (const [index, idea] of ideas.entries()) {
+      if (options.signal?.aborted) break;
+      const outcome = await this.score(idea, options);
+      outcomes.push(outcome);
+      options.onResult?.(index, outcome);
+    }
+    return outcomes;
+  }
+
+  async dispose(): Promise<void> {
+    for (const prefix of this.prefixes.values()) disposeCache((await prefix).cache);
+    this.prefixes.clear();
+    await this.model.dispose();
+  }
+
+  private async scoreNow(idea: IdeaInput, options: ScoreOptions): Promise<ScoreOutcome> {
+    try {
+      return { ok: true, result: await this.scoreIdea(idea, options) };
+    } catch (error) {
+      return { ok: false, error: toIdeaError(error) };
+    }
+  }
+
+  private prefix(profile: PromptProfileId): Promise<PrefixCache> {
+    let prefix = this.prefixes.get(profile);
+    if (!prefix) {
+      prefix = (async () => {
+        const tokens = encode(this.tokenizer, instructionPrefixText(this.tokenizer, profile));
+        const { cache } = await this.decoder.forward(tokens, null, 1);
+        return { tokens, cache };
+      })();
+      this.prefixes.set(profile, prefix);
+      prefix.catch(() => this.prefixes.delete(profile));
+    }
+    return prefix;
+  }
+
+  private async scoreIdea(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
+    const started = Date.now();
+    const passesBefore = this.decoder.forwardPasses;
+    if (typeof idea.text !== 'string' || idea.text.trim() === '') {
+      throw new IdeaRejected('empty-idea', 'The idea is empty: give its text (an abstract or proposal).');
+    }
+    const promptIds = encode(this.tokenizer, promptText(this.tokenizer, options.profile, idea));
+    const limit = this.info.maxPromptTokens;
+    if (promptIds.length + ANSWER_ROOM > limit) {
+      const ideaTokens = encode(this.tokenizer, `${idea.title ?? ''}\n${idea.text}`).length;
+      throw new IdeaRejected(
+        'too-long',
+        `The idea is ${ideaTokens} tokens; with the instructions the prompt is ${promptIds.length} tokens, ` +
+          `over the limit of ${limit - ANSWER_ROOM} (${limit} less room for the answer). Shorten it; nothing was truncated.`,
+      );
+    }
+
+    let past: { cache: KvCache; length: number } | null = null;
+    if (options.reusePrefix) {
+      const prefix = await this.prefix(options.profile);
+      if (startsWithTokens(promptIds, prefix.tokens)) past = { cache: prefix.cache, length: prefix.tokens.length };
+    }
+    const reused = past?.length ?? 0;
+    const suffix = promptIds.slice(reused);
+
+    // Prefill the prompt with `\boxed{` appended, keeping the logits that say whether greedy decoding
+    // writes exactly that; if it does, the last row already holds the first character's distribution.
+    const forced = await this.decoder.forward([...suffix, ...this.boxTokens], past, this.boxTokens.length + 1);
+    const greedyWritesBox = this.boxTokens.every((token, i) => argmax(forced.rows[i]!) === token);
+    let box: { cache: KvCache; length: number };
+    let rootRow: Float32Array;
+    let beforeBox = '';
+    let decodedTokens = 0;
+    let prefilled = suffix.length + this.boxTokens.length;
+    let readout: 'forced' | 'decoded' | 'none' = 'forced';
+
+    if (greedyWritesBox) {
+      box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
+      rootRow = forced.rows.at(-1)!;
+    } else {
+      disposeCache(forced.cache);
+      prefilled = suffix.length;
+      const decoded = await this.decodeUntilBox(suffix, past, promptIds.length, options.maxNewTokens);
+      decodedTokens = decoded.tokens.length;
+      beforeBox = decoded.text;
+      if (!decoded.box) {
+        return this.result(idea, options, {
+          greedyAnswer: decoded.text,
+          greedyScore: parseBoxedScore(decoded.text),
+          distribution: makeDistribution([]),
+          readout: 'none',
+          tokens: { prompt: promptIds.length, prefilled, reusedPrefix: reused, decodedBeforeBox: decodedTokens },
+          passesBefore,
+          started,
+        });
+      }
+      ({ box, rootRow } = decoded.box);
+      readout = 'decoded';
+    }
+
+    try {
+      const read = await readBox(this.decoder, box, rootRow, this.vocabulary, {
+        minProbability: options.readoutMinProbability,
+        maxForwards: options.readoutMaxForwards,
+      });
+      let greedyAnswer = `${beforeBox}${BOX_OPENING}${read.greedy.text}}`;
+      if (!read.greedy.closed) {
+        // The greedy box holds no number the original rule accepts: decode on, as the paper did, and let
+        // its regex look for a later box.
+        const rest = await this.decodeGreedy(read.greedy.tokens, box, options.maxNewTokens - decodedTokens - this.boxTokens.length);
+        greedyAnswer = `${beforeBox}${BOX_OPENING}${rest}`;
+      }
+      return this.result(idea, options, {
+        greedyAnswer,
+        greedyScore: parseBoxedScore(greedyAnswer),
+        distribution: read.distribution,
+        readout,
+        tokens: { prompt: promptIds.length, prefilled, reusedPrefix: reused, decodedBeforeBox: decodedTokens },
+        passesBefore,
+        started,
+      });
+    } finally {
+      disposeCache(box.cache);
+    }
+  }
+
+  /** Greedy decoding from the prompt until the text ends in `\boxed{` (its KV and next-token row kept) or stops. */
+  private async decodeUntilBox(
+    suffix: number[],
+    past: { cache: KvCache; length: number } | null,
+    promptLength: number,
+    budget: number,
+  ): Promise<{ tokens: number[]; text: string; box: { box: { cache: KvCache; length: number }; rootRow: Float32Array } | null }> {
+    let step = await this.decoder.forward(suffix, past, 1);
+    let length = promptLength;
+    const tokens: number[] = [];
+    while (tokens.length < budget) {
+      const next = argmax(step.rows[0]!);
+      if (this.eosTokens.has(next)) break;
+      tokens.push(next);
+      const following = await this.decoder.forward([next], { cache: step.cache, length }, 1);
+      disposeCache(step.cache);
+      step = following;
+      length++;
+      const text = this.tokenizer.decode(tokens, { skip_special_tokens: false });
+      if (text.endsWith(BOX_OPENING)) {
+        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, rootRow: step.rows[0]! } };
+      }
+      if (text.includes(BOX_OPENING)) break; // the box opened inside a merged token: no clean readout point
+    }
+    disposeCache(step.cache);
+    return { tokens, text: this.tokenizer.decode(tokens, { skip_special_tokens: false }), box: null };
+  }
+
+  /** Greedy text from inside the box: `start` tokens then argmax until EOS or the budget. */
+  private async decodeGreedy(start: number[], box: { cache: KvCache; length: number }, budget: number): Promise<string> {
+    const tokens = [...start];
+    let step = await this.decoder.forward(start, box, 1);
+    let length = box.length + start.length;
+    while (tokens.length < budget) {
+      const next = argmax(step.rows[0]!);
+      if (this.eosTokens.has(next)) break;
+      tokens.push(next);
+      const following = await this.decoder.forward([next], { cache: step.cache, length }, 1);
+      disposeCache(step.cache);
+      step = following;
+      length++;
+    }
+    disposeCache(step.cache);
+    return this.tokenizer.decode(tokens, { skip_special_tokens: false });
+  }
+
+  private result(
+    idea: IdeaInput,
+    options: ScoreOptions,
+    parts: {
+      greedyAnswer: string;
+      greedyScore: number | null;
+      distribution: ReturnType<typeof makeDistribution>;
+      readout: 'forced' | 'decoded' | 'none';
+      tokens: ScoreResult['provenance']['tokens'];
+      passesBefore: number;
+      started: number;
+    },
+  ): ScoreResult {
+    const stats = distributionStats(parts.distribution);
+    const { threshold, comparison } = options.decision;
+    return {
+      greedy: { score: parts.greedyScore, answer: parts.greedyAnswer },
+      distribution: { entries: [...parts.distribution.entries], coverage: parts.distribution.coverage },
+      ...stats,
+      pAbove: pAbove(parts.distribution, threshold, comparison),
+      decision: decide(parts.greedyScore, parts.distribution, options.decision),
+      provenance: {
+        model: { id: this.info.id, revision: this.info.revision, dtype: this.info.dtype, device: this.info.device },
+        profile: options.profile,
+        app: { name: 'referee', version: APP_VERSION },
+        tokens: parts.tokens,
+        forwardPasses: this.decoder.forwardPasses - parts.passesBefore,
+        readout: parts.readout,
+        milliseconds: Date.now() - parts.started,
+        scoredAt: new Date().toISOString(),
+      },
+    };
+  }
+}
+
+function toIdeaError(error: unknown): IdeaError {
+  if (error instanceof IdeaRejected) return { code: error.code, message: error.message };
+  return { code: 'model-error', message: error instanceof Error ? error.message : String(error) };
+}

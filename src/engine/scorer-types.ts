@@ -1,0 +1,44 @@
+import type { IdeaInput } from '../core/idea-input';
+import type { PromptProfileId } from '../core/prompt-profiles';
+import type { DecisionSettings } from '../core/score-stats';
+import type { IdeaError, ScoreResult } from '../core/scored-idea';
+
+/** What the page and the CLI call: the engine in Node, and (later) the same type over worker messages. */
+export interface Scorer {
+  readonly info: ModelInfo;
+  score(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome>;
+  /** Scores in order, reporting each outcome as it finishes; stops between ideas once `signal` aborts. */
+  scoreAll(ideas: readonly IdeaInput[], options?: Partial<ScoreOptions> & ScoreAllHooks): Promise<ScoreOutcome[]>;
+  /** The exact chat-templated prompt string the model sees for an idea. */
+  prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export interface ScoreAllHooks {
+  readonly onResult?: (index: number, outcome: ScoreOutcome) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  readonly id: string;
+  readonly revision: string | null;
+  readonly dtype: string;
+  readonly device: string;
+  /** The most prompt tokens an idea may take (the model's context, or a configured cap). */
+  readonly maxPromptTokens: number;
+}
+
+export interface ScoreOptions {
+  readonly profile: PromptProfileId;
+  readonly decision: DecisionSettings;
+  /** Reuse the instruction prefix's KV cache (on by default; off is for tests and benchmarks). */
+  readonly reusePrefix: boolean;
+  /** Greedy decoding budget before the box opens, and for the paper's number when the box holds no number. */
+  readonly maxNewTokens: number;
+  /** Box contents less probable than this are not expanded (their mass counts as unreadable). */
+  readonly readoutMinProbability: number;
+  /** At most this many readout continuations per idea. */
+  readonly readoutMaxForwards: number;
+}
+
+export type ScoreOutcome = { readonly ok: true; readonly result: ScoreResult } | { readonly ok: false; readonly error: IdeaError };
