@@ -37,3 +37,14 @@ export function startsWithTokens(ids: readonly number[], prefix: readonly number
   for (let i = 0; i < prefix.length; i++) if (ids[i] !== prefix[i]) return false;
   return true;
 }
+
+/**
+ * The prefix tokens that every prompt of a profile shares whatever the idea: the instruction prefix ends in
+ * punctuation and newlines ("**idea**:\n\n"), which byte-level BPE merges with whatever follows (an idea
+ * with no title adds "\n"), so the cached prefix stops at the last token that ends in a letter or digit.
+ */
+export function stablePrefixTokens(tokenizer: ChatTokenizer, prefixTokens: readonly number[]): number[] {
+  let end = prefixTokens.length;
+  while (end > 0 && !/[\p{L}\p{N}]$/u.test(tokenizer.decode(prefixTokens.slice(0, end) as number[]))) end--;
+  return prefixTokens.slice(0, end);
+}

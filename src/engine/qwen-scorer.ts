@@ -5,7 +5,7 @@ import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove }
 import type { IdeaError, ScoreResult } from '../core/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, type CausalLm, type KvCache } from './decoder';
-import { encode, instructionPrefixText, promptText, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
 
 export const APP_VERSION = '0.1.0';
@@ -111,7 +111,7 @@ export class QwenScorer implements Scorer {
     let prefix = this.prefixes.get(profile);
     if (!prefix) {
       prefix = (async () => {
-        const tokens = encode(this.tokenizer, instructionPrefixText(this.tokenizer, profile));
+        const tokens = stablePrefixTokens(this.tokenizer, encode(this.tokenizer, instructionPrefixText(this.tokenizer, profile)));
         const { cache } = await this.decoder.forward(tokens, null, 1);
         return { tokens, cache };
       })();
@@ -123,7 +123,6 @@ export class QwenScorer implements Scorer {
 
   private async scoreIdea(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
     const started = Date.now();
-    const passesBefore = this.decoder.forwardPasses;
     if (typeof idea.text !== 'string' || idea.text.trim() === '') {
       throw new IdeaRejected('empty-idea', 'The idea is empty: give its text (an abstract or proposal).');
     }
@@ -143,6 +142,8 @@ export class QwenScorer implements Scorer {
       const prefix = await this.prefix(options.profile);
       if (startsWithTokens(promptIds, prefix.tokens)) past = { cache: prefix.cache, length: prefix.tokens.length };
     }
+    // The shared prefix's one-off prefill is not this idea's.
+    const passesBefore = this.decoder.forwardPasses;
     const reused = past?.length ?? 0;
     const suffix = promptIds.slice(reused);
 
@@ -217,19 +218,21 @@ export class QwenScorer implements Scorer {
     let step = await this.decoder.forward(suffix, past, 1);
     let length = promptLength;
     const tokens: number[] = [];
-    while (tokens.length < budget) {
+    for (;;) {
       const next = argmax(step.rows[0]!);
       if (this.eosTokens.has(next)) break;
       tokens.push(next);
+      const text = this.tokenizer.decode(tokens, { skip_special_tokens: false });
+      const opensBox = text.endsWith(BOX_OPENING);
+      // A box opened inside a merged token has no clean readout point; past the budget, stop.
+      if (!opensBox && (text.includes(BOX_OPENING) || tokens.length >= budget)) break;
       const following = await this.decoder.forward([next], { cache: step.cache, length }, 1);
       disposeCache(step.cache);
       step = following;
       length++;
-      const text = this.tokenizer.decode(tokens, { skip_special_tokens: false });
-      if (text.endsWith(BOX_OPENING)) {
+      if (opensBox) {
         return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, rootRow: step.rows[0]! } };
       }
-      if (text.includes(BOX_OPENING)) break; // the box opened inside a merged token: no clean readout point
     }
     disposeCache(step.cache);
     return { tokens, text: this.tokenizer.decode(tokens, { skip_special_tokens: false }), box: null };
@@ -240,10 +243,11 @@ export class QwenScorer implements Scorer {
     const tokens = [...start];
     let step = await this.decoder.forward(start, box, 1);
     let length = box.length + start.length;
-    while (tokens.length < budget) {
+    for (;;) {
       const next = argmax(step.rows[0]!);
       if (this.eosTokens.has(next)) break;
       tokens.push(next);
+      if (tokens.length >= budget) break;
       const following = await this.decoder.forward([next], { cache: step.cache, length }, 1);
       disposeCache(step.cache);
       step = following;

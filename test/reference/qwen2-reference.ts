@@ -314,6 +314,17 @@ export class Qwen2Reference {
     return tokenIds.map((id) => this.step(id));
   }
 
+  /** Feeds tokens and returns only the last position's logits (lm_head is skipped for the others). */
+  forwardLast(tokenIds: readonly number[]): Float64Array {
+    tokenIds.slice(0, -1).forEach((id) => this.step(id, false));
+    return this.step(tokenIds.at(-1)!)!;
+  }
+
+  /** Forgets every cached position from `length` on, so one prompt can be continued several ways. */
+  truncate(length: number): void {
+    for (const cache of [...this.kCache, ...this.vCache]) cache.length = Math.min(cache.length, length);
+  }
+
   greedy(prompt: readonly number[], n: number): { tokens: number[]; logits: Float64Array[] } {
     this.reset();
     const tokens: number[] = [];
@@ -338,7 +349,9 @@ export class Qwen2Reference {
   }
 
   /** One position through the whole model; appends its K/V to the cache; returns its logits. */
-  private step(id: number): Float64Array {
+  private step(id: number): Float64Array;
+  private step(id: number, logits: false): null;
+  private step(id: number, logits = true): Float64Array | null {
     const c = this.config;
     const { hiddenSize: H, numHeads, numKvHeads, headDim: D, intermediateSize: I, vocabSize: V } = c;
     const group = numHeads / numKvHeads;
@@ -399,6 +412,7 @@ export class Qwen2Reference {
       for (let i = 0; i < H; i++) x2[i] = h1[i]! + m[i]!;
       x = x2;
     }
+    if (!logits) return null;
     const xn = rmsNorm(x, this.finalNorm, c.rmsNormEps);
     return linear(this.lmHead, xn, V);
   }

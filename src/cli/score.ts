@@ -1,0 +1,192 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../core/idea-input';
+import type { PromptProfileId } from '../core/prompt-profiles';
+import type { Comparison, DecisionStatistic } from '../core/score-stats';
+import { toJsonLine, type ScoredIdea } from '../core/scored-idea';
+import { loadScorer, type LoadOptions } from '../engine/load-scorer';
+import { useModelSource } from './node-model-source';
+
+const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
+Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (input order) to stdout.
+  --model <m>          converted model: a folder, a base URL, or a Hugging Face repo id
+  --dtype <d>          fp32 | fp16 | q4 | q4f16 (default q4)
+  --profile <p>        paper (default: the 72% evaluation prompt) | agent (the AlphaResearch loop's)
+  --threshold <t>      decision threshold (default 5.5)
+  --comparison <c>     gt (default, the paper's metric) | ge (the agent loop's >=)
+  --decide-by <s>      greedy (default, the paper's number) | expected | p-above
+  --filter pass|fail   keep only ideas that pass / fail (the AlphaResearch gate as a Unix filter)
+  --format <f>         jsonl | json | csv | text (default: from the file name or content)
+  --max-prompt-tokens <n>  reject ideas whose prompt is longer (default: the model's context)
+  --revision <r>       hub revision
+  --explain            also print each idea's exact chat-templated prompt (stderr)
+Input: JSONL/JSON objects with "text" or "abstract" (+ optional "title", "id"), CSV with those columns,
+or plain text with ideas separated by blank lines. Exit code 0 when every idea scored, 1 otherwise.`;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stdin: () => Promise<Uint8Array>;
+}
+
+const nodeIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+};
+
+class UsageError extends Error {}
+
+function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
+  if (value === undefined) return fallback;
+  const picked = allowed[value];
+  if (!picked) throw new UsageError(`${flag} must be one of ${Object.keys(allowed).join(', ')}; got ${value}`);
+  return picked;
+}
+
+export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.stderr(`score: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+
+  let ideas: IdeaInput[];
+  try {
+    const bytes = args.input === '-' ? await io.stdin() : new Uint8Array(await readFile(args.input));
+    const name = args.input === '-' ? 'stdin' : args.input;
+    const parsed = parseIdeas(decodeUtf8(bytes, name), { format: args.format, fileName: args.input === '-' ? undefined : args.input });
+    for (const problem of parsed.problems) io.stderr(`score: skipped ${describeProblem(problem)}\n`);
+    ideas = parsed.ideas;
+    if (parsed.problems.length > 0 && ideas.length === 0) return 1;
+    if (parsed.problems.length > 0) args.inputProblems = parsed.problems.length;
+  } catch (error) {
+    const message = error instanceof InputError ? error.message : `cannot read ${args.input}: ${(error as Error).message}`;
+    io.stderr(`score: ${message}\n`);
+    return 1;
+  }
+
+  let scorer;
+  try {
+    const { id } = await useModelSource(args.model);
+    scorer = await loadScorer(id, { dtype: args.dtype, device: 'cpu', revision: args.revision, maxPromptTokens: args.maxPromptTokens });
+  } catch (error) {
+    io.stderr(`score: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  let failed = 0;
+  let passed = 0;
+  let printed = 0;
+  try {
+    if (args.explain) {
+      for (const [index, idea] of ideas.entries()) {
+        io.stderr(`score: prompt for ${idea.id ?? index + 1} (as a JSON string):\n${JSON.stringify(await scorer.prompt(idea, args.profile))}\n`);
+      }
+    }
+    await scorer.scoreAll(ideas, {
+      profile: args.profile,
+      decision: { threshold: args.threshold, comparison: args.comparison, decideBy: args.decideBy },
+      onResult: (index, outcome) => {
+        const idea = ideas[index]!;
+        const record: ScoredIdea = {
+          id: idea.id ?? String(index + 1),
+          ...(idea.title !== undefined ? { title: idea.title } : {}),
+          text: idea.text,
+          ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
+        };
+        const pass = outcome.ok ? outcome.result.decision.pass : null;
+        if (!outcome.ok) failed++;
+        if (pass) passed++;
+        const label = outcome.ok
+          ? `greedy ${outcome.result.greedy.score ?? 'none'}, expected ${outcome.result.expected?.toFixed(2) ?? 'none'}, ${pass ? 'pass' : 'fail'}`
+          : `failed: ${outcome.error.message}`;
+        io.stderr(`score: [${index + 1}/${ideas.length}] ${record.id}: ${label}\n`);
+        const keep = args.filter === undefined || (outcome.ok && (args.filter === 'pass' ? pass === true : pass === false));
+        if (keep) {
+          io.stdout(`${toJsonLine(record)}\n`);
+          printed++;
+        }
+      },
+    });
+  } finally {
+    await scorer.dispose();
+  }
+  const skipped = args.inputProblems ?? 0;
+  io.stderr(
+    `score: ${ideas.length - failed} of ${ideas.length} ideas scored, ${passed} passed, ${failed} failed` +
+      `${skipped ? `, ${skipped} input records skipped` : ''}${args.filter ? `; ${printed} printed (--filter ${args.filter})` : ''}\n`,
+  );
+  return failed > 0 || skipped > 0 ? 1 : 0;
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      profile: { type: 'string' },
+      threshold: { type: 'string' },
+      comparison: { type: 'string' },
+      'decide-by': { type: 'string' },
+      filter: { type: 'string' },
+      format: { type: 'string' },
+      'max-prompt-tokens': { type: 'string' },
+      revision: { type: 'string' },
+      explain: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return { help: true } as ReturnType<typeof parseValid>;
+  return parseValid(values, positionals);
+}
+
+function parseValid(values: Record<string, string | boolean | undefined>, positionals: string[]) {
+  if (!values.model) throw new UsageError('--model is required');
+  if (positionals.length !== 1) throw new UsageError('give exactly one input file, or - for stdin');
+  const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
+  if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
+  const maxPromptTokens = values['max-prompt-tokens'] === undefined ? undefined : Number(values['max-prompt-tokens']);
+  if (maxPromptTokens !== undefined && !(Number.isInteger(maxPromptTokens) && maxPromptTokens > 0)) {
+    throw new UsageError('--max-prompt-tokens must be a positive integer');
+  }
+  return {
+    help: false,
+    model: values.model as string,
+    input: positionals[0]!,
+    dtype: choice('--dtype', values.dtype as string | undefined, { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' }, 'q4') as LoadOptions['dtype'],
+    profile: choice<PromptProfileId>('--profile', values.profile as string | undefined, { paper: 'paper', agent: 'agent' }, 'paper'),
+    threshold,
+    comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
+    decideBy: choice<DecisionStatistic>(
+      '--decide-by',
+      values['decide-by'] as string | undefined,
+      { greedy: 'greedy', expected: 'expected', 'p-above': 'pAbove' },
+      'greedy',
+    ),
+    filter: values.filter === undefined ? undefined : choice('--filter', values.filter as string, { pass: 'pass', fail: 'fail' } as const, 'pass'),
+    format: values.format === undefined ? undefined : choice<InputFormat>('--format', values.format as string, { jsonl: 'jsonl', json: 'json', csv: 'csv', text: 'text' }, 'text'),
+    maxPromptTokens,
+    revision: values.revision as string | undefined,
+    explain: values.explain === true,
+    inputProblems: undefined as number | undefined,
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,208 @@
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROMPT_PROFILES } from '../../src/core/prompt-profiles';
+import { ScoreResultSchema, type ScoreResult } from '../../src/core/scored-idea';
+import { loadScorer } from '../../src/engine/load-scorer';
+import type { QwenScorer } from '../../src/engine/qwen-scorer';
+import type { ScoreOutcome } from '../../src/engine/scorer-types';
+import { TOKEN } from '../../src/fixtures/catalog';
+import { logSoftmax, Qwen2Reference } from '../reference/qwen2-reference';
+
+const FIXTURES = resolve('.fixtures');
+
+function useFixtures(): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${FIXTURES}/`;
+}
+
+function scored(outcome: ScoreOutcome): ScoreResult {
+  if (!outcome.ok) throw new Error(`expected a score, got ${outcome.error.code}: ${outcome.error.message}`);
+  return ScoreResultSchema.parse(outcome.result);
+}
+
+function probabilityOf(result: ScoreResult, score: number): number {
+  return result.distribution.entries.find((e) => e.score === score)?.probability ?? 0;
+}
+
+const IDEA = { title: 'Sparse experts', text: 'Route each token to 2 of 64 experts; 3x cheaper at equal loss.' };
+
+/** Planted numbers per dtype: fp32 and q4 store the planted logits exactly; float16 rounds them. */
+const PLANTED_TOLERANCE: Record<string, number> = { fp32: 1e-4, q4: 1e-4, fp16: 2e-3, q4f16: 2e-3 };
+
+describe.each(['fp32', 'q4', 'fp16', 'q4f16'] as const)('planted model, %s', (dtype) => {
+  let scorer: QwenScorer;
+  beforeAll(async () => {
+    useFixtures();
+    scorer = await loadScorer('tiny-planted-qwen2', { dtype, device: 'cpu' });
+  });
+  afterAll(() => scorer.dispose());
+
+  it('greedy 7.5, expected 6.7, P(>5.5) 0.7, P(≥7.5) 0.7, coverage ≈ 1, decision pass', async () => {
+    const tolerance = PLANTED_TOLERANCE[dtype]!;
+    const result = scored(await scorer.score(IDEA));
+    expect(result.greedy).toEqual({ score: 7.5, answer: '\\boxed{7.5}' });
+    expect(Math.abs(result.expected! - 6.7)).toBeLessThanOrEqual(tolerance * 10);
+    expect(Math.abs(result.pAbove - 0.7)).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(result.distribution.coverage - 1)).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(probabilityOf(result, 7.5) - 0.7)).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(probabilityOf(result, 5) - 0.2)).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(probabilityOf(result, 4.5) - 0.1)).toBeLessThanOrEqual(tolerance);
+    expect(result.mode).toBe(7.5);
+    expect(result.decision).toEqual({ pass: true, by: 'greedy', value: 7.5, threshold: 5.5, comparison: '>' });
+    const atLeast = scored(await scorer.score(IDEA, { decision: { threshold: 7.5, comparison: '>=', decideBy: 'greedy' } }));
+    expect(Math.abs(atLeast.pAbove - 0.7)).toBeLessThanOrEqual(tolerance);
+    expect(atLeast.decision.pass).toBe(true);
+    // One prefill (the box appended and confirmed) plus one continuation per open number:
+    // 7, 5, 4, 7., 4., 7.5, 4.5.
+    expect(result.provenance.readout).toBe('forced');
+    expect(result.provenance.forwardPasses).toBe(8);
+    expect(result.provenance.model).toEqual({ id: 'tiny-planted-qwen2', revision: null, dtype, device: 'cpu' });
+  });
+});
+
+describe('a model that writes text before its box', () => {
+  it('decodes greedily until \\boxed{ and reads the same distribution there', async () => {
+    useFixtures();
+    const scorer = await loadScorer('tiny-planted-prefix-qwen2', { dtype: 'fp32', device: 'cpu' });
+    const result = scored(await scorer.score(IDEA, { profile: 'agent' }));
+    await scorer.dispose();
+    expect(result.greedy).toEqual({ score: 7.5, answer: 'Score:\\boxed{7.5}' });
+    expect(result.provenance.readout).toBe('decoded');
+    expect(result.provenance.tokens.decodedBeforeBox).toBe(5); // Score, :, \, boxed, {
+    expect(Math.abs(result.expected! - 6.7)).toBeLessThanOrEqual(1e-3);
+    expect(Math.abs(result.pAbove - 0.7)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('varied model: the engine against an independent float64 forward', () => {
+  const IDEAS = [
+    { text: 'Graph neural networks for medium-range weather forecasting.' },
+    { title: 'Curvature-aware optimizer', text: 'Adapt per-layer learning rates from cheap Hessian-trace estimates.' },
+    { text: 'x' },
+  ];
+  let scorer: QwenScorer;
+  let reference: Qwen2Reference;
+  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  beforeAll(async () => {
+    useFixtures();
+    scorer = await loadScorer('tiny-varied-qwen2', { dtype: 'fp32', device: 'cpu' });
+    reference = await Qwen2Reference.load(join(FIXTURES, 'checkpoints', 'tiny-varied-qwen2'));
+    tokenizer = await AutoTokenizer.from_pretrained('tiny-varied-qwen2');
+  });
+  afterAll(() => scorer.dispose());
+
+  /** P(path | prompt + \boxed{) by the reference, continuing one cached prompt. */
+  function referencePathProbability(boxedPrompt: number[], path: number[]): number {
+    reference.reset();
+    const rows = [reference.forwardLast(boxedPrompt)];
+    const length = reference.cachedLength;
+    rows.push(...reference.forward(path.slice(0, -1)));
+    reference.truncate(length);
+    return path.reduce((p, token, i) => p * Math.exp(logSoftmax(rows[i]!)[token]!), 1);
+  }
+
+  it.each(IDEAS.map((idea, i) => [i, idea] as const))('idea %i: distribution and greedy score match', async (_, idea) => {
+    const result = scored(await scorer.score(idea));
+    // The prompt written out by hand from the paper profile and ChatML, tokenized independently.
+    const { system, instructions } = PROMPT_PROFILES.paper;
+    const text = `<|im_start|>system\n${system}<|im_end|>\n<|im_start|>user\n${instructions}${idea.title ?? ''}\n${idea.text}<|im_end|>\n<|im_start|>assistant\n`;
+    const prompt = [...(tokenizer.encode(text, { add_special_tokens: false }) as number[]), TOKEN.backslash, TOKEN.boxed, TOKEN.openBrace];
+    expect(result.provenance.tokens.prompt).toBe(prompt.length - 3);
+    const d = TOKEN.digit;
+    const expected: Record<number, number> = {
+      7.5: referencePathProbability(prompt, [d(7), TOKEN.dot, d(5), TOKEN.closeBrace]),
+      5: referencePathProbability(prompt, [d(5), TOKEN.closeBrace]),
+      4.5: referencePathProbability(prompt, [d(4), TOKEN.dot, d(5), TOKEN.closeBrace]),
+    };
+    for (const [score, probability] of Object.entries(expected)) {
+      expect(Math.abs(probabilityOf(result, Number(score)) - probability), `P(${score})`).toBeLessThanOrEqual(1e-4);
+    }
+    const greedy = Number(Object.entries(expected).sort((a, b) => b[1] - a[1])[0]![0]);
+    expect(result.greedy.score).toBe(greedy);
+  });
+
+  it('reusing the instruction prefix cache changes no result', async () => {
+    for (const idea of IDEAS) {
+      const reused = scored(await scorer.score(idea, { reusePrefix: true }));
+      const fresh = scored(await scorer.score(idea, { reusePrefix: false }));
+      expect(reused.provenance.tokens.reusedPrefix).toBeGreaterThan(100);
+      expect(fresh.provenance.tokens.reusedPrefix).toBe(0);
+      expect(reused.provenance.tokens.prefilled + reused.provenance.tokens.reusedPrefix).toBe(fresh.provenance.tokens.prefilled);
+      expect(reused.greedy).toEqual(fresh.greedy);
+      expect(reused.distribution.entries.map((e) => e.score)).toEqual(fresh.distribution.entries.map((e) => e.score));
+      reused.distribution.entries.forEach((e, i) => expect(Math.abs(e.probability - fresh.distribution.entries[i]!.probability)).toBeLessThanOrEqual(1e-5));
+    }
+  });
+
+  it('streams a batch in order, keeps going past a failed idea, and stops between ideas when cancelled', async () => {
+    const seen: number[] = [];
+    const outcomes = await scorer.scoreAll([IDEAS[0]!, { text: '   ' }, IDEAS[1]!], { onResult: (i) => seen.push(i) });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'empty-idea' } });
+
+    const controller = new AbortController();
+    const partial = await scorer.scoreAll(IDEAS, {
+      signal: controller.signal,
+      onResult: (i) => {
+        if (i === 0) controller.abort();
+      },
+    });
+    expect(partial).toHaveLength(1);
+  });
+});
+
+describe('bad input and bad models', () => {
+  let scorer: QwenScorer;
+  beforeAll(async () => {
+    useFixtures();
+    scorer = await loadScorer('tiny-planted-qwen2', { dtype: 'q4', device: 'cpu', maxPromptTokens: 300 });
+  });
+  afterAll(() => scorer.dispose());
+
+  it('an empty idea is rejected with a message', async () => {
+    expect(await scorer.score({ title: 'Only a title', text: ' \n ' })).toEqual({
+      ok: false,
+      error: { code: 'empty-idea', message: 'The idea is empty: give its text (an abstract or proposal).' },
+    });
+  });
+
+  it('an idea over the prompt limit is rejected with its token count, never truncated', async () => {
+    const outcome = await scorer.score({ text: 'word '.repeat(400) });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe('too-long');
+    expect(outcome.error.message).toMatch(/The idea is \d{3} tokens; with the instructions the prompt is \d{3} tokens, over the limit of 290/);
+  });
+
+  it('a model whose answer holds no box gives "no score" and keeps the raw text', async () => {
+    useFixtures();
+    const random = await loadScorer('tiny-random-qwen2', { dtype: 'fp32', device: 'cpu' });
+    const result = scored(await random.score(IDEA, { maxNewTokens: 12 }));
+    await random.dispose();
+    expect(result.greedy.score).toBeNull();
+    expect(result.greedy.answer.length).toBeGreaterThan(0);
+    expect(result.provenance.readout).toBe('none');
+    expect(result.distribution).toEqual({ entries: [], coverage: 0 });
+    expect(result.decision).toMatchObject({ pass: null, by: 'greedy' });
+    // The checked prefill (greedy did not write the box), the prefill without it, then 11 more steps for 12 tokens.
+    expect(result.provenance.forwardPasses).toBe(13);
+    expect(result.provenance.tokens.decodedBeforeBox).toBe(12);
+  });
+
+  it('a folder that is not a Qwen2 decoder, or lacks its ONNX file, fails with a clear error', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'referee-badmodel-'));
+    await cp(join(FIXTURES, 'tiny-planted-qwen2'), join(root, 'llama'), { recursive: true });
+    const config = JSON.parse(await readFile(join(root, 'llama', 'config.json'), 'utf8'));
+    await writeFile(join(root, 'llama', 'config.json'), JSON.stringify({ ...config, model_type: 'llama' }));
+    await cp(join(FIXTURES, 'tiny-planted-qwen2', 'config.json'), join(root, 'empty', 'config.json'), { recursive: true });
+    env.localModelPath = `${root}/`;
+    await expect(loadScorer('llama', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/is a "llama" model; Referee scores with Qwen2 decoders/);
+    await expect(loadScorer('empty', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot load empty \(q4 on cpu\)/);
+    await expect(loadScorer('missing', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot read missing\/config\.json/);
+  });
+});
