@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
 import { encodeSafetensorsHeader } from '../convert/safetensors-writer';
 import { qwen2Config } from '../fixtures/tiny-models';
+import { benchEngine } from './bench-engine';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
@@ -71,8 +72,18 @@ function convertInChild(source: string, out: string, dtype: string): ConvertStat
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { layers: { type: 'string', default: '1,3' }, dtype: { type: 'string', default: 'q4f16' } },
+    options: {
+      suite: { type: 'string', default: 'all' },
+      layers: { type: 'string', default: '1,3' },
+      dtype: { type: 'string', default: 'q4f16' },
+      ideas: { type: 'string', default: '8' },
+      words: { type: 'string', default: '180' },
+    },
   });
+  if (values.suite === 'engine' || values.suite === 'all') {
+    await benchEngine({ ideas: Number(values.ideas), words: Number(values.words), dtype: 'q4' });
+  }
+  if (values.suite === 'engine') return;
   const layerCounts = values.layers!.split(',').map(Number);
   const root = await mkdtemp(join(tmpdir(), 'referee-bench-'));
   const results: { layers: number; stats: ConvertStats }[] = [];

@@ -1,6 +1,6 @@
 import { isNumberPrefix, parseBoxedScore } from '../core/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../core/score-stats';
-import { argmax, disposeCache, softmax, type Decoder, type KvCache } from './decoder';
+import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -58,10 +58,11 @@ export async function readBox(
   let forwards = 0;
 
   const expand = (node: BoxNode, row: Float32Array) => {
-    const probabilities = softmax(row);
+    const normaliser = logSumExp(row);
+    const probability = (id: number) => Math.exp(row[id]! - normaliser);
     for (const { id, text } of vocabulary.closers) {
       const score = parseBoxedScore(`\\boxed{${node.text + text}}`);
-      if (score !== null) masses.push({ score, probability: node.probability * probabilities[id]! });
+      if (score !== null) masses.push({ score, probability: node.probability * probability(id) });
     }
     const best = argmax(row);
     for (const { id, text } of vocabulary.continuations) {
@@ -69,7 +70,7 @@ export async function readBox(
       const child: BoxNode = {
         tokens: [...node.tokens, id],
         text: childText,
-        probability: node.probability * probabilities[id]!,
+        probability: node.probability * probability(id),
         onGreedyPath: node.onGreedyPath && id === best,
       };
       if (!isNumberPrefix(childText) || childText.length > MAX_BOX_CHARS) continue;

@@ -19,14 +19,24 @@ export interface ForwardResult {
  * Forward passes over an explicit KV cache. A past cache is only read, never updated or disposed, so one
  * cache (the instruction prefix, or a prompt) can serve any number of continuations.
  */
+export interface ForwardTrace {
+  readonly tokens: readonly number[];
+  readonly pastLength: number;
+  readonly keep: number;
+  readonly milliseconds: number;
+}
+
 export class Decoder {
   forwardPasses = 0;
+  /** When set, every forward pass is recorded here (benchmarks replay them on bare onnxruntime). */
+  trace: ForwardTrace[] | null = null;
 
   constructor(private readonly model: CausalLm) {}
 
   async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
     const pastLength = past?.length ?? 0;
     const total = pastLength + tokens.length;
+    const started = performance.now();
     const outputs = await this.model.forward({
       input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
       attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
@@ -34,6 +44,7 @@ export class Decoder {
       num_logits_to_keep: new Tensor('int64', [BigInt(keep)], []),
     });
     this.forwardPasses++;
+    this.trace?.push({ tokens: [...tokens], pastLength, keep, milliseconds: performance.now() - started });
     const logits = outputs.logits!;
     const [, kept, vocab] = logits.dims as [number, number, number];
     const data = logits.data as Float32Array;
@@ -57,13 +68,18 @@ export function argmax(row: Float32Array): number {
   return best;
 }
 
-/** Softmax probabilities of a logits row, in float64. */
-export function softmax(row: Float32Array): Float64Array {
+/**
+ * log Σ exp(row), in float64. Logits more than 50 below the maximum add under e^-50 each (below 1e-16 in
+ * total for any vocabulary), so they are skipped: one comparison instead of an exp for nearly every token.
+ */
+export function logSumExp(row: Float32Array): number {
   let max = -Infinity;
   for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
-  const out = new Float64Array(row.length);
+  const cutoff = max - 50;
   let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += out[i] = Math.exp(row[i]! - max);
-  for (let i = 0; i < row.length; i++) out[i]! /= sum;
-  return out;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v > cutoff) sum += Math.exp(v - max);
+  }
+  return max + Math.log(sum);
 }

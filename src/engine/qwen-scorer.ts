@@ -41,7 +41,8 @@ interface PrefixCache {
  * distribution, from one prefill (instruction prefix served from a cached KV) and a few short continuations.
  */
 export class QwenScorer implements Scorer {
-  private readonly decoder: Decoder;
+  /** The forward-pass runner; exposed so benchmarks can trace it. */
+  readonly decoder: Decoder;
   private readonly prefixes = new Map<PromptProfileId, Promise<PrefixCache>>();
   private readonly boxTokens: number[];
   private readonly eosTokens: Set<number>;

