@@ -177,6 +177,12 @@ export default defineConfig({
     // Pre-bundling these breaks their wasm/worker URLs and triggers a mid-session reload in dev.
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
   },
+  build: {
+    rollupOptions: {
+      // The app, and a bare one-forward-pass page for debugging and the browser parity tests.
+      input: { main: path.resolve(import.meta.dirname, 'index.html'), probe: path.resolve(import.meta.dirname, 'probe.html') },
+    },
+  },
   server: { host: HOST, headers: { ...ISOLATION_HEADERS } },
   preview: { host: HOST, headers: { ...ISOLATION_HEADERS } },
 });

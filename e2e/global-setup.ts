@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateFixtures } from '../src/cli/fixtures';
 import { TARGET_DTYPES } from '../src/convert/qwen2-graph';
+import { loadScorer } from '../src/engine/load-scorer';
 import { greedyWithCache, loadConverted } from '../test/support/tjs-node';
+import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
 
 export const PROBE_TEXT = 'Hello';
 
@@ -26,4 +28,14 @@ export default async function globalSetup(): Promise<void> {
     const expected = { text: PROBE_TEXT, input_ids: inputIds, logits: Array.from(run.rows[0]!) };
     await writeFile(join(fixtures, model, `expected-logits.${dtype}.json`), JSON.stringify(expected));
   }
+
+  // The five ideas the app test pastes, scored by the engine in Node on the varied model.
+  const scorer = await loadScorer('tiny-varied-qwen2', { dtype: VARIED_DTYPE, device: 'cpu' });
+  const outcomes = await scorer.scoreAll(FIVE_IDEAS.map((text) => ({ text })));
+  await scorer.dispose();
+  const scores = outcomes.map((o) => {
+    if (!o.ok) throw new Error(`global setup: ${o.error.message}`);
+    return { greedy: o.result.greedy.score, expected: o.result.expected, pAbove: o.result.pAbove };
+  });
+  await writeFile(join(fixtures, 'tiny-varied-qwen2', 'expected-scores.json'), JSON.stringify(scores));
 }

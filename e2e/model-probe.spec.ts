@@ -33,7 +33,7 @@ function readExpected(dtype: string): { text: string; input_ids: number[]; logit
 }
 
 async function runProbe(page: Page, query: Record<string, string>): Promise<ProbeResultJson> {
-  await page.goto(`/?${new URLSearchParams(query).toString()}`);
+  await page.goto(`/probe.html?${new URLSearchParams(query).toString()}`);
   const result = page.getByTestId('probe-result');
   const error = page.getByTestId('probe-error');
   await expect(result.or(error)).toBeVisible({ timeout: 110_000 });

@@ -1,16 +1,42 @@
-import { ModelProbe } from './ModelProbe';
+import { useEffect } from 'react';
+import { ComparePanel } from './ComparePanel';
+import { IdeaComposer } from './IdeaComposer';
+import { IdeasTable } from './IdeasTable';
+import { ListActions } from './ListActions';
+import { loadModelOnce, requestFromUrl } from './model-controller';
+import { ModelPanel } from './ModelPanel';
+import { SettingsBar } from './SettingsBar';
+import { useReferee } from './store';
 
 export function App() {
+  const notice = useReferee((s) => s.notice);
+  const setNotice = useReferee((s) => s.setNotice);
+  useEffect(() => {
+    loadModelOnce(requestFromUrl(window.location.search));
+  }, []);
   return (
     <main>
       <header>
         <h1>Referee</h1>
         <p>
-          Scores research ideas with a reward model that runs entirely in your browser: the model is downloaded once and
-          your ideas never leave this page.
+          Scores research ideas with AlphaResearch-RM, a reward model trained on ICLR reviews, entirely in your browser: the model is downloaded
+          once and your ideas never leave this page.
         </p>
       </header>
-      <ModelProbe />
+      <ModelPanel />
+      <IdeaComposer />
+      {notice && (
+        <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+          <span>{notice.text}</span>
+          <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss message">
+            ×
+          </button>
+        </div>
+      )}
+      <SettingsBar />
+      <ListActions />
+      <IdeasTable />
+      <ComparePanel />
     </main>
   );
 }

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Download, Page } from '@playwright/test';
+import { ExportSchema } from '../src/core/scored-idea';
+import { expect, test } from './fixtures';
+import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FIXTURES_DIR = path.resolve(ROOT, process.env.REFEREE_FIXTURES_DIR ?? '.fixtures');
+const SCORE_TIMEOUT = 110_000;
+
+/** Opens the app on a served model and waits until the model is ready. */
+async function openApp(page: Page, model: string, dtype = 'q4'): Promise<void> {
+  await page.goto(`/?model=${model}&dtype=${dtype}`);
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
+}
+
+const rows = (page: Page) => page.getByTestId('idea-row');
+
+async function waitAllScored(page: Page, count: number): Promise<void> {
+  await expect(rows(page)).toHaveCount(count);
+  await expect(page.locator('[data-testid="idea-row"][data-status="scored"]')).toHaveCount(count, { timeout: SCORE_TIMEOUT * 2 });
+}
+
+async function readDownload(download: Download): Promise<string> {
+  return readFileSync((await download.path())!, 'utf8');
+}
+
+test.describe('the Referee app', () => {
+  test.describe.configure({ timeout: 300_000 });
+
+  test('scores a pasted idea on the planted model: 7.5 greedy, 6.70 expected, 70%, pass; the export carries them', async ({ page, webgpu }) => {
+    await openApp(page, 'tiny-planted-qwen2');
+    await expect(page.getByTestId('model-device')).toHaveText(webgpu ? 'webgpu' : 'wasm');
+    await page.getByLabel('Title (optional)').fill('Sparse experts');
+    await page.getByLabel('Idea (abstract or proposal)').fill('Route each token to 2 of 64 experts.');
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    const row = rows(page).first();
+    await expect(row).toHaveAttribute('data-status', 'scored', { timeout: SCORE_TIMEOUT });
+    await expect(row.getByTestId('greedy')).toHaveText('7.5');
+    await expect(row.getByTestId('expected')).toHaveText(/^6\.70 ± 1\.23$/);
+    await expect(row.getByTestId('p-accept')).toHaveText('70%');
+    await expect(row.getByTestId('decision')).toHaveText('pass');
+    await expect(row.getByRole('img', { name: /Score distribution: 4\.5: 10%, 5: 20%, 7\.5: 70%/ })).toBeVisible();
+
+    // Threshold changes re-decide at once, without the model.
+    await page.getByRole('spinbutton', { name: 'Threshold' }).fill('8');
+    await expect(row.getByTestId('decision')).toHaveText('fail');
+    await expect(row.getByTestId('p-accept')).toHaveText('0%');
+    await page.getByRole('spinbutton', { name: 'Threshold' }).fill('5.5');
+    await expect(row.getByTestId('decision')).toHaveText('pass');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+    const exported = ExportSchema.parse(JSON.parse(await readDownload(download)));
+    expect(exported.ideas).toHaveLength(1);
+    const result = exported.ideas[0]!.result!;
+    expect(exported.ideas[0]).toMatchObject({ title: 'Sparse experts', text: 'Route each token to 2 of 64 experts.', status: 'scored' });
+    expect(result.greedy).toEqual({ score: 7.5, answer: '\\boxed{7.5}' });
+    expect(Math.abs(result.expected! - 6.7)).toBeLessThan(1e-3);
+    expect(Math.abs(result.pAbove - 0.7)).toBeLessThan(1e-3);
+    expect(result.decision).toEqual({ pass: true, by: 'greedy', value: 7.5, threshold: 5.5, comparison: '>' });
+    expect(result.provenance.model).toEqual({ id: 'tiny-planted-qwen2', revision: null, dtype: 'q4', device: webgpu ? 'webgpu' : 'wasm' });
+    expect(result.provenance.profile).toBe('paper');
+    expect(result.provenance.app.name).toBe('referee');
+  });
+
+  test('five pasted ideas on the varied model rank as the engine ranks them in Node', async ({ page }) => {
+    const node = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'tiny-varied-qwen2', 'expected-scores.json'), 'utf8')) as {
+      expected: number;
+      pAbove: number;
+    }[];
+    await openApp(page, 'tiny-varied-qwen2', VARIED_DTYPE);
+    await page.getByLabel('Paste many').check();
+    await page.getByLabel(/Ideas, a blank line between each/).fill(FIVE_IDEAS.join('\n\n'));
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    await waitAllScored(page, 5);
+
+    await page.getByRole('button', { name: 'Expected ± spread' }).click(); // sorts descending
+    const shown = await rows(page).getByTestId('idea-text').allTextContents();
+    const nodeOrder = FIVE_IDEAS.map((text, i) => ({ text, expected: node[i]!.expected })).sort((a, b) => b.expected - a.expected);
+    expect(shown).toEqual(nodeOrder.map((i) => i.text));
+    const expectedCells = await rows(page).getByTestId('expected').allTextContents();
+    // Two decimals on screen; WebGPU kernels sum in another order than onnxruntime-node's, so allow one step.
+    expectedCells.forEach((cell, i) => expect(Math.abs(Number.parseFloat(cell) - nodeOrder[i]!.expected)).toBeLessThanOrEqual(0.0051));
+
+    // Side by side: the two best, with P(first beats second).
+    await page.getByRole('checkbox', { name: `Compare ${nodeOrder[0]!.text.slice(0, 40)}` }).check();
+    await page.getByRole('checkbox', { name: `Compare ${nodeOrder[1]!.text.slice(0, 40)}` }).check();
+    await expect(page.getByTestId('compare-card')).toHaveCount(2);
+    await expect(page.getByTestId('pairwise').locator('tbody tr').first().locator('td').nth(1)).toHaveText(/^\d+%$/);
+  });
+
+  test('a reload mid-batch loses nothing, and the rest of the queue finishes', async ({ page }) => {
+    await openApp(page, 'tiny-varied-qwen2', VARIED_DTYPE);
+    await page.getByLabel('Paste many').check();
+    await page.getByLabel(/Ideas, a blank line between each/).fill(FIVE_IDEAS.join('\n\n'));
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    await expect(page.locator('[data-testid="idea-row"][data-status="scored"]').first()).toBeVisible({ timeout: SCORE_TIMEOUT });
+    const scoredBefore = await page.locator('[data-testid="idea-row"][data-status="scored"]').count();
+    expect(scoredBefore).toBeLessThan(5);
+    const firstScore = await rows(page).first().getByTestId('expected').textContent();
+
+    await page.reload();
+    await expect(rows(page)).toHaveCount(5);
+    await expect(rows(page).getByTestId('idea-text')).toHaveText(FIVE_IDEAS);
+    await expect(rows(page).first().getByTestId('expected')).toHaveText(firstScore!);
+    await waitAllScored(page, 5);
+  });
+
+  test('an exported list imports back identically', async ({ page }) => {
+    await openApp(page, 'tiny-planted-qwen2');
+    await page.getByLabel('Paste many').check();
+    await page.getByLabel(/Ideas, a blank line between each/).fill('First idea.\n\nSecond idea, with "quotes" and <b>tags</b>.');
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    await waitAllScored(page, 2);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+    const file = await download.path();
+    const before = ExportSchema.parse(JSON.parse(await readDownload(download)));
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Clear the list' }).click();
+    await expect(rows(page)).toHaveCount(0);
+    await page.getByLabel(/Import a file/).setInputFiles(file!);
+    await expect(page.getByTestId('notice')).toHaveText(/Restored 2 ideas/);
+    await expect(rows(page)).toHaveCount(2);
+
+    const [again] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+    const after = ExportSchema.parse(JSON.parse(await readDownload(again)));
+    expect(after.ideas).toEqual(before.ideas);
+  });
+
+  test('bad input gets a clear message and loses nothing', async ({ page }) => {
+    await openApp(page, 'tiny-planted-qwen2');
+    // Empty idea: a message, nothing queued.
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    await expect(page.getByTestId('notice')).toHaveText(/The idea is empty/);
+    await expect(rows(page)).toHaveCount(0);
+
+    // Idea text with HTML and script: shown as text, nothing executed.
+    const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **bold**';
+    await page.getByLabel('Idea (abstract or proposal)').fill(hostile);
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    await expect(rows(page).first().getByTestId('idea-text')).toHaveText(hostile);
+    await expect(rows(page).first()).toHaveAttribute('data-status', 'scored', { timeout: SCORE_TIMEOUT });
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+    // Over the model's context (4096 tokens): the idea fails with its token count; the app goes on.
+    await page.getByLabel('Idea (abstract or proposal)').fill('word '.repeat(5000));
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    const long = rows(page).nth(1);
+    await expect(long).toHaveAttribute('data-status', 'failed', { timeout: SCORE_TIMEOUT });
+    await expect(long.getByTestId('idea-error')).toHaveText(/The idea is \d+ tokens; .* over the limit of 4086/);
+
+    // Malformed import: a message, the list untouched.
+    await page.getByLabel(/Import a file/).setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('[{"text": "a"') });
+    await expect(page.getByTestId('notice')).toHaveText(/Could not import broken\.json: .*not valid JSON.*Your list is unchanged/);
+    await expect(rows(page)).toHaveCount(2);
+  });
+
+  test('a model address that 404s is a clear message, and the app stays usable', async ({ page }) => {
+    await page.goto('/?model=no-such-model');
+    await expect(page.getByTestId('model-error')).toHaveText(/The model "no-such-model" could not be found/, { timeout: SCORE_TIMEOUT });
+    await page.getByLabel('Idea (abstract or proposal)').fill('Still here.');
+    await page.getByRole('button', { name: 'Add without scoring' }).click();
+    await expect(rows(page)).toHaveCount(1);
+  });
+});

@@ -1,0 +1,113 @@
+import { useId, useState, type FormEvent } from 'react';
+import { decodeUtf8, describeProblem, parseIdeas } from '../core/idea-input';
+import { parseExport } from '../core/idea-list';
+import { useReferee } from './store';
+
+/** Add one idea, paste many (a blank line between ideas), or import a file (ideas, or a Referee export). */
+export function IdeaComposer() {
+  const addIdeas = useReferee((s) => s.addIdeas);
+  const setNotice = useReferee((s) => s.setNotice);
+  const [mode, setMode] = useState<'one' | 'many'>('one');
+  const [title, setTitle] = useState('');
+  const [text, setText] = useState('');
+  const [many, setMany] = useState('');
+  const ids = { title: useId(), text: useId(), many: useId(), file: useId() };
+
+  const submit = (event: FormEvent<HTMLFormElement>, score: boolean) => {
+    event.preventDefault();
+    if (mode === 'one') {
+      if (!text.trim()) {
+        setNotice({ kind: 'error', text: 'The idea is empty: write its text (an abstract or proposal) first.' });
+        return;
+      }
+      addIdeas([{ ...(title.trim() ? { title: title.trim() } : {}), text: text.trim() }], score);
+      setTitle('');
+      setText('');
+      setNotice(null);
+      return;
+    }
+    try {
+      const parsed = parseIdeas(many);
+      addIdeas(parsed.ideas, score);
+      setMany('');
+      setNotice(
+        parsed.problems.length
+          ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${parsed.problems.map(describeProblem).join('; ')}` }
+          : { kind: 'info', text: `Added ${parsed.ideas.length} ideas.` },
+      );
+    } catch (error) {
+      setNotice({ kind: 'error', text: `Nothing added: ${(error as Error).message}` });
+    }
+  };
+
+  const importFile = async (file: File) => {
+    const { ideas, replaceIdeas } = useReferee.getState();
+    try {
+      const content = decodeUtf8(new Uint8Array(await file.arrayBuffer()), file.name);
+      const restored = parseExport(content);
+      if (restored) {
+        const incoming = new Set(restored.map((e) => e.id));
+        replaceIdeas([...ideas.filter((e) => !incoming.has(e.id)), ...restored]);
+        setNotice({ kind: 'info', text: `Restored ${restored.length} ideas from ${file.name}.` });
+        return;
+      }
+      const parsed = parseIdeas(content, { fileName: file.name });
+      addIdeas(parsed.ideas, false);
+      setNotice(
+        parsed.problems.length
+          ? { kind: 'error', text: `Imported ${parsed.ideas.length} ideas from ${file.name}; skipped ${parsed.problems.map(describeProblem).join('; ')}` }
+          : { kind: 'info', text: `Imported ${parsed.ideas.length} ideas from ${file.name}.` },
+      );
+    } catch (error) {
+      setNotice({ kind: 'error', text: `Could not import ${file.name}: ${(error as Error).message}. Your list is unchanged.` });
+    }
+  };
+
+  return (
+    <section className="panel composer" aria-labelledby="composer-heading">
+      <h2 id="composer-heading">Add ideas</h2>
+      <div role="radiogroup" aria-label="How to add" className="modes">
+        <label>
+          <input type="radio" name="mode" checked={mode === 'one'} onChange={() => setMode('one')} /> One idea
+        </label>
+        <label>
+          <input type="radio" name="mode" checked={mode === 'many'} onChange={() => setMode('many')} /> Paste many
+        </label>
+      </div>
+      <form onSubmit={(e) => submit(e, true)}>
+        {mode === 'one' ? (
+          <>
+            <label htmlFor={ids.title}>Title (optional)</label>
+            <input id={ids.title} value={title} onChange={(e) => setTitle(e.target.value)} />
+            <label htmlFor={ids.text}>Idea (abstract or proposal)</label>
+            <textarea id={ids.text} rows={6} value={text} onChange={(e) => setText(e.target.value)} />
+          </>
+        ) : (
+          <>
+            <label htmlFor={ids.many}>Ideas, a blank line between each (or JSON lines, or CSV with a header)</label>
+            <textarea id={ids.many} rows={10} value={many} onChange={(e) => setMany(e.target.value)} />
+          </>
+        )}
+        <div className="actions">
+          <button type="submit">Add and score</button>
+          <button type="button" onClick={(e) => submit(e as unknown as FormEvent<HTMLFormElement>, false)}>
+            Add without scoring
+          </button>
+          <label htmlFor={ids.file} className="file">
+            Import a file (JSON, JSONL, CSV, text, or a Referee export)
+          </label>
+          <input
+            id={ids.file}
+            type="file"
+            accept=".json,.jsonl,.ndjson,.csv,.txt,.md"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) void importFile(file);
+              e.target.value = '';
+            }}
+          />
+        </div>
+      </form>
+    </section>
+  );
+}

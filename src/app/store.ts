@@ -1,0 +1,112 @@
+import { del, get, set } from 'idb-keyval';
+import { create } from 'zustand';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import type { IdeaInput } from '../core/idea-input';
+import { newEntries, type IdeaEntry, type ListSettings } from '../core/idea-list';
+import { DEFAULT_DECISION } from '../core/score-stats';
+import type { ScoreOutcome } from '../engine/scorer-types';
+import type { LoadedModel } from '../worker/scorer-protocol';
+
+export type ModelStatus =
+  | { readonly state: 'idle' }
+  | { readonly state: 'loading'; readonly loaded: number; readonly total: number }
+  | { readonly state: 'ready'; readonly model: LoadedModel }
+  | { readonly state: 'error'; readonly message: string };
+
+export interface RefereeState {
+  ideas: IdeaEntry[];
+  settings: ListSettings;
+  /** Ideas picked for the side-by-side view (2–4). */
+  compare: string[];
+  model: ModelStatus;
+  /** A message for the user about the last action (bad input, import problems). */
+  notice: { kind: 'error' | 'info'; text: string } | null;
+
+  addIdeas(inputs: readonly IdeaInput[], queue: boolean): void;
+  editIdea(id: string, patch: { title?: string; text: string }): void;
+  removeIdea(id: string): void;
+  queue(ids: readonly string[]): void;
+  cancelQueue(): void;
+  markScoring(id: string): void;
+  /** Records an outcome for the text that was scored; if the idea changed meanwhile, its score is marked stale. */
+  finish(id: string, outcome: ScoreOutcome, scored: IdeaInput): void;
+  replaceIdeas(entries: IdeaEntry[]): void;
+  clearIdeas(): void;
+  setSettings(patch: Partial<ListSettings>): void;
+  toggleCompare(id: string): void;
+  setModel(status: ModelStatus): void;
+  setNotice(notice: RefereeState['notice']): void;
+}
+
+/** IndexedDB through idb-keyval: survives reloads, and holds far more than localStorage. */
+const indexedDbStorage: StateStorage = {
+  getItem: async (name) => (await get<string>(name)) ?? null,
+  setItem: (name, value) => set(name, value),
+  removeItem: (name) => del(name),
+};
+
+const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).slice(0, 8);
+
+const mapIdea = (ideas: IdeaEntry[], id: string, change: (idea: IdeaEntry) => IdeaEntry) => ideas.map((i) => (i.id === id ? change(i) : i));
+
+export const useReferee = create<RefereeState>()(
+  persist(
+    (setState) => ({
+      ideas: [],
+      settings: { ...DEFAULT_DECISION, profile: 'paper' },
+      compare: [],
+      model: { state: 'idle' },
+      notice: null,
+
+      addIdeas: (inputs, queue) =>
+        setState((s) => ({ ideas: [...s.ideas, ...newEntries(inputs, s.ideas, queue ? 'queued' : 'draft', newId)] })),
+      editIdea: (id, patch) =>
+        setState((s) => ({
+          ideas: mapIdea(s.ideas, id, (idea) => {
+            const title = patch.title?.trim() || undefined;
+            const text = patch.text.trim();
+            if (title === idea.title && text === idea.text) return idea;
+            const { title: _old, ...rest } = idea;
+            return { ...rest, ...(title ? { title } : {}), text, stale: idea.result !== undefined };
+          }),
+        })),
+      removeIdea: (id) => setState((s) => ({ ideas: s.ideas.filter((i) => i.id !== id), compare: s.compare.filter((c) => c !== id) })),
+      queue: (ids) =>
+        setState((s) => ({ ideas: s.ideas.map((i) => (ids.includes(i.id) && i.status !== 'scoring' ? { ...i, status: 'queued' } : i)) })),
+      cancelQueue: () => setState((s) => ({ ideas: s.ideas.map((i) => (i.status === 'queued' ? { ...i, status: i.result ? 'scored' : 'draft' } : i)) })),
+      markScoring: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => ({ ...i, status: 'scoring' })) })),
+      finish: (id, outcome, scored) =>
+        setState((s) => ({
+          ideas: mapIdea(s.ideas, id, (i) => {
+            const { error: _e, result: _r, stale: _s, ...rest } = i;
+            const changed = i.text !== scored.text || i.title !== scored.title;
+            const status = i.status === 'scoring' ? (outcome.ok ? 'scored' : 'failed') : i.status;
+            return outcome.ok
+              ? { ...rest, status, result: outcome.result, ...(changed ? { stale: true } : {}) }
+              : { ...rest, status, error: outcome.error };
+          }),
+        })),
+      replaceIdeas: (entries) => setState({ ideas: entries, compare: [] }),
+      clearIdeas: () => setState({ ideas: [], compare: [] }),
+      setSettings: (patch) => setState((s) => ({ settings: { ...s.settings, ...patch } })),
+      toggleCompare: (id) =>
+        setState((s) => ({
+          compare: s.compare.includes(id) ? s.compare.filter((c) => c !== id) : s.compare.length >= 4 ? s.compare : [...s.compare, id],
+        })),
+      setModel: (model) => setState({ model }),
+      setNotice: (notice) => setState({ notice }),
+    }),
+    {
+      name: 'referee-state',
+      version: 1,
+      storage: createJSONStorage(() => indexedDbStorage),
+      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare }),
+      // An idea that was being scored when the tab closed goes back in the queue.
+      merge: (persisted, current) => {
+        const saved = (persisted ?? {}) as Partial<RefereeState>;
+        const ideas = (saved.ideas ?? []).map((i) => (i.status === 'scoring' ? { ...i, status: 'queued' as const } : i));
+        return { ...current, ...saved, ideas };
+      },
+    },
+  ),
+);

@@ -1,0 +1,28 @@
+/**
+ * Where the page's model comes from, as given by `?model=`: a bare name is a folder served by this site
+ * under /models/, an http(s) URL is a model folder on any server, `owner/name` is a Hugging Face repo.
+ */
+export type BrowserModelSource =
+  | { readonly kind: 'site'; readonly name: string }
+  | { readonly kind: 'url'; readonly base: string; readonly name: string }
+  | { readonly kind: 'hub'; readonly repo: string };
+
+export const DEFAULT_MODEL = 'alpha-research/AlphaResearch-RM-Qwen-7B';
+
+export function parseModelSource(value: string): BrowserModelSource {
+  const trimmed = value.trim();
+  if (/^https?:\/\//.test(trimmed)) {
+    const url = new URL(trimmed.replace(/\/+$/, ''));
+    const name = url.pathname.split('/').at(-1) ?? '';
+    if (!name) throw new Error(`Model URL ${trimmed} does not name a folder`);
+    url.pathname = url.pathname.slice(0, url.pathname.length - name.length);
+    return { kind: 'url', base: url.toString(), name };
+  }
+  if (/^[\w.-]+$/.test(trimmed)) return { kind: 'site', name: trimmed };
+  if (/^[\w.-]+\/[\w.-]+$/.test(trimmed)) return { kind: 'hub', repo: trimmed };
+  throw new Error(`"${value}" is not a model name, an http(s) URL or a Hugging Face repo id (owner/name)`);
+}
+
+export function describeSource(source: BrowserModelSource): string {
+  return source.kind === 'site' ? `/models/${source.name}` : source.kind === 'url' ? `${source.base}${source.name}` : `huggingface.co/${source.repo}`;
+}

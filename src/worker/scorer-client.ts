@@ -1,0 +1,95 @@
+import * as Comlink from 'comlink';
+import type { IdeaInput } from '../core/idea-input';
+import type { ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from '../engine/scorer-types';
+import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
+
+/**
+ * The page's handle on the engine worker. A runtime that failed once stays broken (Transformers.js keeps
+ * the error), so after any model error the worker is terminated and the next call starts a fresh one and
+ * loads the model again. The queue lives in the page, so nothing is lost.
+ */
+export class ScorerClient implements Scorer {
+  private worker: Worker | null = null;
+  private loadedInfo: LoadedModel | null = null;
+  private remote: Comlink.Remote<ScorerWorkerApi> | null = null;
+  private loaded: Promise<LoadedModel> | null = null;
+  private request: LoadRequest | null = null;
+  private onProgress: (progress: LoadProgress) => void = () => {};
+
+  constructor(private readonly createWorker: () => Worker) {}
+
+  load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
+    this.request = request;
+    this.onProgress = onProgress;
+    this.replaceWorker();
+    return this.ensureLoaded();
+  }
+
+  /** The loaded model; read it after `load` resolved. */
+  get info(): LoadedModel {
+    if (!this.loadedInfo) throw new Error('No model is loaded yet');
+    return this.loadedInfo;
+  }
+
+  async scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
+    const outcomes: ScoreOutcome[] = [];
+    for (const [index, idea] of ideas.entries()) {
+      if (options.signal?.aborted) break;
+      const outcome = await this.score(idea, options);
+      outcomes.push(outcome);
+      options.onResult?.(index, outcome);
+    }
+    return outcomes;
+  }
+
+  async dispose(): Promise<void> {
+    this.terminate();
+  }
+
+  async score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    await this.ensureLoaded();
+    try {
+      const outcome = await this.remote!.score(idea, options);
+      if (!outcome.ok && outcome.error.code === 'model-error') this.replaceWorker();
+      return outcome;
+    } catch (error) {
+      this.replaceWorker();
+      return { ok: false, error: { code: 'model-error', message: (error as Error).message } };
+    }
+  }
+
+  async prompt(idea: IdeaInput, profile: 'paper' | 'agent' = 'paper'): Promise<string> {
+    await this.ensureLoaded();
+    return this.remote!.prompt(idea, profile);
+  }
+
+  terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
+    this.loaded = null;
+  }
+
+  private ensureLoaded(): Promise<LoadedModel> {
+    if (!this.request) return Promise.reject(new Error('No model chosen'));
+    if (!this.remote) this.replaceWorker();
+    this.loaded ??= this.remote!.load(this.request, Comlink.proxy(this.onProgress)).then(
+      (info) => (this.loadedInfo = info),
+      (error: unknown) => {
+        this.terminate();
+        throw error;
+      },
+    );
+    return this.loaded;
+  }
+
+  private replaceWorker(): void {
+    this.terminate();
+    this.worker = this.createWorker();
+    this.remote = Comlink.wrap<ScorerWorkerApi>(this.worker);
+  }
+}
+
+export function createScorerWorker(): Worker {
+  return new Worker(new URL('./scorer.worker.ts', import.meta.url), { type: 'module', name: 'referee-scorer' });
+}

@@ -1,0 +1,32 @@
+import type { IdeaInput } from '../core/idea-input';
+import type { PromptProfileId } from '../core/prompt-profiles';
+import type { ModelInfo, ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
+
+export type Device = 'webgpu' | 'wasm';
+export type Dtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
+
+export interface LoadRequest {
+  readonly source: string;
+  /** Forced by the URL; otherwise chosen from what the device offers. */
+  readonly device?: Device;
+  readonly dtype?: Dtype;
+}
+
+export interface LoadProgress {
+  readonly file: string;
+  readonly loaded: number;
+  readonly total: number;
+}
+
+export interface LoadedModel extends ModelInfo {
+  /** Why this device and dtype, in words for the user. */
+  readonly deviceNote: string;
+}
+
+/** What the worker exposes over Comlink. */
+export interface ScorerWorkerApi {
+  load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel>;
+  score(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome>;
+  prompt(idea: IdeaInput, profile: PromptProfileId): Promise<string>;
+  dispose(): Promise<void>;
+}

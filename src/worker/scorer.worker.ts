@@ -1,0 +1,90 @@
+/// <reference lib="webworker" />
+/**
+ * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has an
+ * adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM. Exposed with Comlink.
+ */
+import { env } from '@huggingface/transformers';
+import * as Comlink from 'comlink';
+import { loadScorer } from '../engine/load-scorer';
+import type { QwenScorer } from '../engine/qwen-scorer';
+import { parseModelSource } from './model-source';
+import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
+import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let scorer: QwenScorer | null = null;
+
+async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dtype: Dtype; note: string }> {
+  const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
+  const adapter = request.device === 'wasm' ? null : await gpu?.requestAdapter().catch(() => null);
+  if (request.device === 'webgpu' && !adapter) throw new Error('WebGPU was asked for, but this browser offers no WebGPU adapter.');
+  if (!adapter) {
+    return { device: 'wasm', dtype: request.dtype ?? 'q4', note: request.device === 'wasm' ? 'WASM (asked for)' : 'WASM: this browser offers no WebGPU adapter' };
+  }
+  const f16 = adapter.features.has('shader-f16');
+  const dtype = request.dtype ?? (f16 ? 'q4f16' : 'q4');
+  if ((dtype === 'q4f16' || dtype === 'fp16') && !f16) {
+    throw new Error(`${dtype} needs a GPU with shader-f16, which this adapter lacks; use q4.`);
+  }
+  return { device: 'webgpu', dtype, note: `WebGPU${adapter.info?.isFallbackAdapter ? ' (software adapter)' : ''}, ${f16 ? 'with' : 'without'} shader-f16` };
+}
+
+interface GPUAdapterLike {
+  readonly features: { has(name: string): boolean };
+  readonly info?: { isFallbackAdapter?: boolean };
+}
+
+function configure(sourceText: string): string {
+  const source = parseModelSource(sourceText);
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  if (source.kind === 'site') {
+    env.remoteHost = `${self.location.origin}/models/`;
+    env.remotePathTemplate = '{model}/';
+  } else if (source.kind === 'url') {
+    env.remoteHost = source.base;
+    env.remotePathTemplate = '{model}/';
+  } else {
+    env.remoteHost = 'https://huggingface.co/';
+    env.remotePathTemplate = '{model}/resolve/{revision}/';
+  }
+  const wasm = env.backends.onnx.wasm;
+  if (wasm) {
+    wasm.wasmPaths = ortWasmPaths(self.location.href);
+    wasm.numThreads = chooseNumThreads();
+  }
+  return source.kind === 'hub' ? source.repo : source.name;
+}
+
+const api: ScorerWorkerApi = {
+  async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
+    await scorer?.dispose();
+    scorer = null;
+    const id = configure(request.source);
+    const { device, dtype, note } = await chooseDevice(request);
+    scorer = await loadScorer(id, {
+      device,
+      dtype,
+      progressCallback: (event) => {
+        const e = event as { status?: string; file?: string; loaded?: number; total?: number };
+        if (e.status === 'progress' && e.file) onProgress({ file: e.file, loaded: e.loaded ?? 0, total: e.total ?? 0 });
+      },
+    });
+    return { ...scorer.info, id: request.source, deviceNote: note };
+  },
+  async score(idea, options) {
+    if (!scorer) throw new Error('No model is loaded');
+    return scorer.score(idea, options);
+  },
+  async prompt(idea, profile) {
+    if (!scorer) throw new Error('No model is loaded');
+    return scorer.prompt(idea, profile);
+  },
+  async dispose() {
+    await scorer?.dispose();
+    scorer = null;
+  },
+};
+
+Comlink.expose(api);
