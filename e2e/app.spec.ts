@@ -82,7 +82,7 @@ test.describe('the Referee app', () => {
     expect(shown).toEqual(nodeOrder.map((i) => i.text));
     const expectedCells = await rows(page).getByTestId('expected').allTextContents();
     // Two decimals on screen; WebGPU kernels sum in another order than onnxruntime-node's, so allow one step.
-    expectedCells.forEach((cell, i) => expect(Math.abs(Number.parseFloat(cell) - nodeOrder[i]!.expected)).toBeLessThanOrEqual(0.0051));
+    expectedCells.forEach((cell, i) => expect(Math.abs(Number.parseFloat(cell) - nodeOrder[i]!.expected)).toBeLessThanOrEqual(0.006));
 
     // Side by side: the two best, with P(first beats second).
     await page.getByRole('checkbox', { name: `Compare ${nodeOrder[0]!.text.slice(0, 40)}` }).check();

@@ -1,6 +1,6 @@
 import { isNumberPrefix, parseBoxedScore } from '../core/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../core/score-stats';
-import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
+import { argmax, disposeCache, type Decoder, type KvCache } from './decoder';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -9,6 +9,8 @@ import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './d
 export interface BoxVocabulary {
   readonly continuations: ReadonlyArray<{ id: number; text: string }>;
   readonly closers: ReadonlyArray<{ id: number; text: string }>;
+  /** The token for a lone "."; null when the vocabulary has none. */
+  readonly dot: number | null;
 }
 
 export function buildBoxVocabulary(vocabSize: number, decodeToken: (id: number) => string): BoxVocabulary {
@@ -22,7 +24,7 @@ export function buildBoxVocabulary(vocabSize: number, decodeToken: (id: number) 
       if (close) closers.push({ id, text: close[1]! });
     }
   }
-  return { continuations, closers };
+  return { continuations, closers, dot: continuations.find((c) => c.text === '.')?.id ?? null };
 }
 
 /** The longest box content read (e.g. "10.000"); longer numbers count as unreadable. */
@@ -48,7 +50,7 @@ interface BoxNode {
 export async function readBox(
   decoder: Decoder,
   box: { cache: KvCache; length: number },
-  rootRow: Float32Array,
+  root: { row: Float32Array; logNormaliser: number },
   vocabulary: BoxVocabulary,
   limits: { minProbability: number; maxForwards: number },
 ): Promise<BoxReadout> {
@@ -57,8 +59,7 @@ export async function readBox(
   const greedy = { text: '', closed: false, tokens: [] as number[] };
   let forwards = 0;
 
-  const expand = (node: BoxNode, row: Float32Array) => {
-    const normaliser = logSumExp(row);
+  const expand = (node: BoxNode, { row, logNormaliser: normaliser }: { row: Float32Array; logNormaliser: number }) => {
     const probability = (id: number) => Math.exp(row[id]! - normaliser);
     for (const { id, text } of vocabulary.closers) {
       const score = parseBoxedScore(`\\boxed{${node.text + text}}`);
@@ -88,15 +89,25 @@ export async function readBox(
     }
   };
 
-  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true }, rootRow);
+  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true }, root);
+  const speculated = new Map<string, { row: Float32Array; logNormaliser: number }>();
   while (open.length > 0) {
     open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
     const node = open.shift()!;
-    if (forwards >= limits.maxForwards && !node.onGreedyPath) break;
-    const { rows, cache } = await decoder.forward(node.tokens, box, 1);
-    disposeCache(cache);
-    forwards++;
-    expand(node, rows[0]!);
+    let row = speculated.get(node.text);
+    if (!row) {
+      if (forwards >= limits.maxForwards && !node.onGreedyPath) break;
+      // After an integer part the model usually writes "." next: feed it too, and the same pass also
+      // gives the decimal digit's distribution (one pass for two levels; unused if no "." follows).
+      const speculate = vocabulary.dot !== null && /^\d+$/.test(node.text);
+      const fed = speculate ? [...node.tokens, vocabulary.dot!] : node.tokens;
+      const { rows, logNormalisers, cache } = await decoder.forward(fed, box, speculate ? 2 : 1);
+      disposeCache(cache);
+      forwards++;
+      row = { row: rows[0]!, logNormaliser: logNormalisers[0]! };
+      if (speculate) speculated.set(`${node.text}.`, { row: rows[1]!, logNormaliser: logNormalisers[1]! });
+    }
+    expand(node, row);
   }
   return { distribution: makeDistribution(masses), greedy };
 }

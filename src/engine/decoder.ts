@@ -11,6 +11,8 @@ export interface CausalLm {
 export interface ForwardResult {
   /** Logits of the last `keep` positions, oldest first. */
   readonly rows: Float32Array[];
+  /** log Σ exp of each row: from the graph when it outputs `logits_logsumexp`, else computed here. */
+  readonly logNormalisers: number[];
   /** KV cache of past + the tokens just fed; the caller owns (and disposes) it. */
   readonly cache: KvCache;
 }
@@ -50,11 +52,14 @@ export class Decoder {
     const data = logits.data as Float32Array;
     const rows = Array.from({ length: kept }, (_, i) => data.slice(i * vocab, (i + 1) * vocab));
     logits.dispose();
+    const fromGraph = outputs.logits_logsumexp;
+    const logNormalisers = fromGraph ? Array.from(fromGraph.data as Float32Array) : rows.map(logSumExp);
+    fromGraph?.dispose();
     const cache: KvCache = {};
     for (const [name, tensor] of Object.entries(outputs)) {
       if (name.startsWith('present.')) cache[name.replace('present.', 'past_key_values.')] = tensor;
     }
-    return { rows, cache };
+    return { rows, logNormalisers, cache };
   }
 }
 

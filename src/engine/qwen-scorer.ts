@@ -153,7 +153,7 @@ export class QwenScorer implements Scorer {
     const forced = await this.decoder.forward([...suffix, ...this.boxTokens], past, this.boxTokens.length + 1);
     const greedyWritesBox = this.boxTokens.every((token, i) => argmax(forced.rows[i]!) === token);
     let box: { cache: KvCache; length: number };
-    let rootRow: Float32Array;
+    let root: { row: Float32Array; logNormaliser: number };
     let beforeBox = '';
     let decodedTokens = 0;
     let prefilled = suffix.length + this.boxTokens.length;
@@ -161,7 +161,7 @@ export class QwenScorer implements Scorer {
 
     if (greedyWritesBox) {
       box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
-      rootRow = forced.rows.at(-1)!;
+      root = { row: forced.rows.at(-1)!, logNormaliser: forced.logNormalisers.at(-1)! };
     } else {
       disposeCache(forced.cache);
       prefilled = suffix.length;
@@ -179,12 +179,12 @@ export class QwenScorer implements Scorer {
           started,
         });
       }
-      ({ box, rootRow } = decoded.box);
+      ({ box, root } = decoded.box);
       readout = 'decoded';
     }
 
     try {
-      const read = await readBox(this.decoder, box, rootRow, this.vocabulary, {
+      const read = await readBox(this.decoder, box, root, this.vocabulary, {
         minProbability: options.readoutMinProbability,
         maxForwards: options.readoutMaxForwards,
       });
@@ -215,7 +215,11 @@ export class QwenScorer implements Scorer {
     past: { cache: KvCache; length: number } | null,
     promptLength: number,
     budget: number,
-  ): Promise<{ tokens: number[]; text: string; box: { box: { cache: KvCache; length: number }; rootRow: Float32Array } | null }> {
+  ): Promise<{
+    tokens: number[];
+    text: string;
+    box: { box: { cache: KvCache; length: number }; root: { row: Float32Array; logNormaliser: number } } | null;
+  }> {
     let step = await this.decoder.forward(suffix, past, 1);
     let length = promptLength;
     const tokens: number[] = [];
@@ -232,7 +236,8 @@ export class QwenScorer implements Scorer {
       step = following;
       length++;
       if (opensBox) {
-        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, rootRow: step.rows[0]! } };
+        const root = { row: step.rows[0]!, logNormaliser: step.logNormalisers[0]! };
+        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, root } };
       }
     }
     disposeCache(step.cache);
