@@ -76,7 +76,6 @@ export class Qwen2GraphBuilder {
     }
     g.input('num_logits_to_keep', 'int64', []);
     g.output('logits', 'float32', ['batch_size', 'logits_length', this.spec.vocabSize]);
-    g.output('logits_logsumexp', 'float32', ['batch_size', 'logits_length']);
     for (let i = 0; i < numLayers; i++) {
       for (const kind of ['key', 'value']) {
         g.output(`present.${i}.${kind}`, this.act, ['batch_size', numKvHeads, 'total_sequence_length', headDim]);
@@ -330,9 +329,6 @@ export class Qwen2GraphBuilder {
     }
     const cast = this.act === 'float16' ? g.op('Cast', [logits], 'lm_head/Cast', { to: 1 }) : logits;
     g.node('Identity', [cast], { name: 'logits/Identity', outputs: ['logits'] });
-    // The softmax normaliser of each kept row, computed where the logits are (a scorer would otherwise
-    // spend a JavaScript exp per vocabulary entry per row).
-    g.node('ReduceLogSumExp', [cast], { name: 'logits/ReduceLogSumExp', outputs: ['logits_logsumexp'], attributes: { axes: [-1], keepdims: 0 } });
   }
 
   private async read(info: TensorInfo): Promise<Float32Array> {
