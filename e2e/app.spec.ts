@@ -166,3 +166,44 @@ test.describe('the Referee app', () => {
     await expect(rows(page)).toHaveCount(1);
   });
 });
+
+test.describe('the Referee app on a phone, by keyboard', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('fits a phone-sized screen, every control has a name, and an idea can be added by keyboard alone', async ({ page }) => {
+    await page.goto('/?model=tiny-planted-qwen2');
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, select, textarea')]
+        .filter((el) => {
+          const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+          const text = el.tagName === 'BUTTON' ? el.textContent?.trim() : '';
+          return !labelled && !text;
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+
+    await page.getByLabel('Title (optional)').focus();
+    await page.keyboard.type('Keyboard idea');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Typed without a mouse.');
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Add and score' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(rows(page)).toHaveCount(1);
+    await expect(rows(page).first().getByTestId('idea-title')).toHaveText('Keyboard idea');
+
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
+
+test('a model chosen in the page loads and scores', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel(/^Model \(a converted folder/).fill('tiny-planted-qwen2');
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
+  await page.getByLabel('Idea (abstract or proposal)').fill('Chosen in the page.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
+});

@@ -1,10 +1,11 @@
 import { expect, test } from './fixtures';
 
-test('the page loads, is cross-origin isolated and logs no errors', async ({ page, consoleErrors }) => {
+test('the page loads, is cross-origin isolated, downloads nothing unasked and logs no errors', async ({ page, consoleErrors }) => {
   await page.goto('/');
   await expect(page).toHaveTitle('Referee');
   await expect(page.getByRole('heading', { level: 1, name: 'Referee' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Model probe' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Add ideas' })).toBeVisible();
+  await expect(page.getByTestId('model-status')).toHaveText(/No model loaded yet/);
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function');
   expect(consoleErrors).toEqual([]);

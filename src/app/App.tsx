@@ -12,7 +12,9 @@ export function App() {
   const notice = useReferee((s) => s.notice);
   const setNotice = useReferee((s) => s.setNotice);
   useEffect(() => {
-    loadModelOnce(requestFromUrl(window.location.search));
+    // Only a model named in the address loads by itself; otherwise nothing is downloaded until asked.
+    const request = requestFromUrl(window.location.search);
+    if (request.explicit) loadModelOnce(request);
   }, []);
   return (
     <main>

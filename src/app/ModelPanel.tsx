@@ -1,12 +1,17 @@
+import { useId, useState } from 'react';
+import { DEFAULT_MODEL } from '../worker/model-source';
+import { loadModel } from './model-controller';
 import { useReferee } from './store';
 
 export function ModelPanel() {
   const model = useReferee((s) => s.model);
+  const [source, setSource] = useState(DEFAULT_MODEL);
+  const sourceId = useId();
   return (
     <section className="panel model" aria-labelledby="model-heading">
       <h2 id="model-heading">Model</h2>
       <div data-testid="model-status" aria-live="polite">
-        {model.state === 'idle' && <p>No model loaded yet.</p>}
+        {model.state === 'idle' && <p>No model loaded yet. Nothing is downloaded until you load one.</p>}
         {model.state === 'loading' && (
           <p>
             Loading the model…{' '}
@@ -30,6 +35,18 @@ export function ModelPanel() {
           </p>
         )}
       </div>
+      {(model.state === 'idle' || model.state === 'error') && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void loadModel({ source: source.trim() });
+          }}
+        >
+          <label htmlFor={sourceId}>Model (a converted folder under /models/, a URL, or a Hugging Face repo)</label>
+          <input id={sourceId} value={source} onChange={(e) => setSource(e.target.value)} />
+          <button type="submit">Load the model</button>
+        </form>
+      )}
     </section>
   );
 }
