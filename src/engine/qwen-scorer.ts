@@ -6,6 +6,7 @@ import type { IdeaError, ScoreResult } from '../core/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import { scoreInOrder } from './score-in-order';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
 
 export const APP_VERSION = '0.1.0';
@@ -83,15 +84,8 @@ export class QwenScorer implements Scorer {
     return run;
   }
 
-  async scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
-    const outcomes: ScoreOutcome[] = [];
-    for (const [index, idea] of ideas.entries()) {
-      if (options.signal?.aborted) break;
-      const outcome = await this.score(idea, options);
-      outcomes.push(outcome);
-      options.onResult?.(index, outcome);
-    }
-    return outcomes;
+  scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
+    return scoreInOrder((idea, o) => this.score(idea, o), ideas, options);
   }
 
   async dispose(): Promise<void> {

