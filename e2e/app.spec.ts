@@ -198,6 +198,17 @@ test.describe('the Referee app on a phone, by keyboard', () => {
   });
 });
 
+test('a checkpoint with no ONNX build (like the original AlphaResearch-RM repo) is explained, not a crash', async ({ page, baseURL }) => {
+  const checkpointUrl = `${baseURL}/models/checkpoints/tiny-planted-qwen2`;
+  await page.goto(`/?model=${encodeURIComponent(checkpointUrl)}`);
+  await expect(page.getByTestId('model-error')).toHaveText(/holds a PyTorch \(safetensors\) checkpoint, not an ONNX build.*npm run convert/, {
+    timeout: SCORE_TIMEOUT,
+  });
+  await page.getByLabel('Idea (abstract or proposal)').fill('Waiting for a model.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await expect(rows(page).first()).toHaveAttribute('data-status', 'queued');
+});
+
 test('a model chosen in the page loads and scores', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel(/^Model \(a converted folder/).fill('tiny-planted-qwen2');

@@ -10,7 +10,7 @@ export type ModelSourceKind = 'folder' | 'url' | 'hub';
  * folder on any server, or a Hugging Face repo id. Returns the id to pass to `from_pretrained`.
  * Remote files are cached on disk (onnxruntime-node is handed file paths).
  */
-export async function useModelSource(source: string): Promise<{ id: string; kind: ModelSourceKind }> {
+export async function useModelSource(source: string): Promise<{ id: string; kind: ModelSourceKind; hasFile: (path: string) => Promise<boolean> }> {
   const cacheDir = process.env.REFEREE_CACHE_DIR ?? join(homedir(), '.cache', 'referee');
   if (/^https?:\/\//.test(source)) {
     const url = new URL(source.endsWith('/') ? source.slice(0, -1) : source);
@@ -24,7 +24,8 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
       useFSCache: true,
       cacheDir,
     });
-    return { id, kind: 'url' };
+    const base = `${url.toString()}${id}/`;
+    return { id, kind: 'url', hasFile: async (path) => (await fetch(new URL(path, base), { method: 'HEAD' })).ok };
   }
   const isFolder = await stat(source).then(
     (s) => s.isDirectory(),
@@ -33,7 +34,8 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
   if (isFolder) {
     const folder = resolve(source);
     Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: `${dirname(folder)}/` });
-    return { id: basename(folder), kind: 'folder' };
+    const hasFile = (path: string) => stat(join(folder, path)).then((s) => s.isFile(), () => false);
+    return { id: basename(folder), kind: 'folder', hasFile };
   }
   if (!/^[\w.-]+\/[\w.-]+$/.test(source)) {
     throw new Error(`--model ${source}: not a folder, not an http(s) URL, and not a Hugging Face repo id (owner/name)`);
@@ -46,5 +48,6 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
     useFSCache: true,
     cacheDir,
   });
-  return { id: source, kind: 'hub' };
+  const base = `https://huggingface.co/${source}/resolve/main/`;
+  return { id: source, kind: 'hub', hasFile: async (path) => (await fetch(new URL(path, base), { method: 'HEAD' })).ok };
 }

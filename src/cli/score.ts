@@ -80,8 +80,8 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
 
   let scorer;
   try {
-    const { id } = await useModelSource(args.model);
-    scorer = await loadScorer(id, { dtype: args.dtype, device: 'cpu', revision: args.revision, maxPromptTokens: args.maxPromptTokens });
+    const { id, hasFile } = await useModelSource(args.model);
+    scorer = await loadScorer(id, { dtype: args.dtype, device: 'cpu', revision: args.revision, maxPromptTokens: args.maxPromptTokens, hasFile });
   } catch (error) {
     io.stderr(`score: ${(error as Error).message}\n`);
     return 1;

@@ -1,4 +1,5 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+import { DTYPE_SUFFIX } from '../convert/convert';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
@@ -12,6 +13,8 @@ export interface LoadOptions {
   readonly maxPromptTokens?: number;
   /** Transformers.js download progress events, one shape for every file. */
   readonly progressCallback?: (event: unknown) => void;
+  /** Whether the source has a file (relative path): lets a failed load say why (e.g. no ONNX build at all). */
+  readonly hasFile?: (path: string) => Promise<boolean>;
 }
 
 export class ModelLoadError extends Error {}
@@ -41,6 +44,18 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       device: options.device as 'cpu',
     })) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
+    const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
+    if (options.hasFile && !(await options.hasFile(onnxFile).catch(() => true))) {
+      const checkpoint = (await options.hasFile('model.safetensors.index.json').catch(() => false)) || (await options.hasFile('model.safetensors').catch(() => false));
+      if (checkpoint) {
+        throw new ModelLoadError(
+          `${modelId} holds a PyTorch (safetensors) checkpoint, not an ONNX build, so it cannot run here as it is. ` +
+            `Either convert it once with \`npm run convert -- ${modelId} --out <folder> --dtype q4f16 --dtype q4\` and load or host that folder, ` +
+            'or point to a repo or URL that already holds a converted build.',
+        );
+      }
+      throw new ModelLoadError(`${modelId} has no ${onnxFile}: convert it with a ${options.dtype} build, or pick another dtype.`);
+    }
     throw new ModelLoadError(`Cannot load ${modelId} (${options.dtype} on ${options.device}): ${(error as Error).message}`);
   }
   const generation = (model as unknown as { generation_config?: { eos_token_id?: number | number[] } }).generation_config;

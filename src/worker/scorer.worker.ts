@@ -35,6 +35,12 @@ interface GPUAdapterLike {
   readonly info?: { isFallbackAdapter?: boolean };
 }
 
+/** The URL of a file of the model, as Transformers.js will fetch it. */
+function fileUrl(id: string, path: string): string {
+  const folder = env.remotePathTemplate.replace('{model}', id).replace('{revision}', 'main');
+  return new URL(path, new URL(folder, env.remoteHost)).toString();
+}
+
 function configure(sourceText: string): string {
   const source = parseModelSource(sourceText);
   env.allowLocalModels = false;
@@ -66,6 +72,7 @@ const api: ScorerWorkerApi = {
     scorer = await loadScorer(id, {
       device,
       dtype,
+      hasFile: async (path) => (await fetch(fileUrl(id, path), { method: 'HEAD' })).ok,
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
         if (e.status === 'progress' && e.file) onProgress({ file: e.file, loaded: e.loaded ?? 0, total: e.total ?? 0 });

@@ -113,6 +113,10 @@ describe('npm run score', () => {
     [['--model', PLANTED, 'nowhere.jsonl'], /cannot read .*nowhere\.jsonl/],
     [['--model', join(dir, 'no-such-model'), 'ok.txt'], /not a folder, not an http\(s\) URL, and not a Hugging Face repo id/],
     [['--model', resolve('.fixtures/checkpoints'), 'ok.txt'], /Cannot read checkpoints\/config\.json/],
+    [
+      ['--model', resolve('.fixtures/checkpoints/tiny-planted-qwen2'), 'ok.txt'],
+      /tiny-planted-qwen2 holds a PyTorch \(safetensors\) checkpoint, not an ONNX build.*npm run convert -- tiny-planted-qwen2 --out/,
+    ],
   ])('bad input %j: a clear message and exit 1', async (args, message) => {
     await writeFile(join(dir, 'invalid-utf8'), new Uint8Array([0x49, 0x64, 0xff, 0xfe, 0x61]));
     await writeFile(join(dir, 'malformed.json'), '[{"text": "a"');
