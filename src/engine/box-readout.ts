@@ -1,6 +1,6 @@
 import { isNumberPrefix, parseBoxedScore } from '../core/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../core/score-stats';
-import { argmax, disposeCache, type Decoder, type KvCache } from './decoder';
+import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -50,7 +50,7 @@ interface BoxNode {
 export async function readBox(
   decoder: Decoder,
   box: { cache: KvCache; length: number },
-  root: { row: Float32Array; logNormaliser: number },
+  rootRow: Float32Array,
   vocabulary: BoxVocabulary,
   limits: { minProbability: number; maxForwards: number },
 ): Promise<BoxReadout> {
@@ -59,7 +59,9 @@ export async function readBox(
   const greedy = { text: '', closed: false, tokens: [] as number[] };
   let forwards = 0;
 
-  const expand = (node: BoxNode, { row, logNormaliser: normaliser }: { row: Float32Array; logNormaliser: number }) => {
+  // The normaliser is computed only for rows that are expanded (a check row or an unused speculation costs nothing).
+  const expand = (node: BoxNode, row: Float32Array) => {
+    const normaliser = logSumExp(row);
     const probability = (id: number) => Math.exp(row[id]! - normaliser);
     for (const { id, text } of vocabulary.closers) {
       const score = parseBoxedScore(`\\boxed{${node.text + text}}`);
@@ -89,8 +91,8 @@ export async function readBox(
     }
   };
 
-  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true }, root);
-  const speculated = new Map<string, { row: Float32Array; logNormaliser: number }>();
+  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true }, rootRow);
+  const speculated = new Map<string, Float32Array>();
   while (open.length > 0) {
     open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
     const node = open.shift()!;
@@ -101,11 +103,11 @@ export async function readBox(
       // gives the decimal digit's distribution (one pass for two levels; unused if no "." follows).
       const speculate = vocabulary.dot !== null && /^\d+$/.test(node.text);
       const fed = speculate ? [...node.tokens, vocabulary.dot!] : node.tokens;
-      const { rows, logNormalisers, cache } = await decoder.forward(fed, box, speculate ? 2 : 1);
+      const { rows, cache } = await decoder.forward(fed, box, speculate ? 2 : 1);
       disposeCache(cache);
       forwards++;
-      row = { row: rows[0]!, logNormaliser: logNormalisers[0]! };
-      if (speculate) speculated.set(`${node.text}.`, { row: rows[1]!, logNormaliser: logNormalisers[1]! });
+      row = rows[0]!;
+      if (speculate) speculated.set(`${node.text}.`, rows[1]!);
     }
     expand(node, row);
   }

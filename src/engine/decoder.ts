@@ -11,8 +11,6 @@ export interface CausalLm {
 export interface ForwardResult {
   /** Logits of the last `keep` positions, oldest first. */
   readonly rows: Float32Array[];
-  /** log Σ exp of each row, in float64 (onnxruntime's float32 reductions drift by ~1e-3 over 152k entries). */
-  readonly logNormalisers: number[];
   /** KV cache of past + the tokens just fed; the caller owns (and disposes) it. */
   readonly cache: KvCache;
 }
@@ -52,12 +50,11 @@ export class Decoder {
     const data = logits.data as Float32Array;
     const rows = Array.from({ length: kept }, (_, i) => data.slice(i * vocab, (i + 1) * vocab));
     logits.dispose();
-    const logNormalisers = rows.map(logSumExp);
     const cache: KvCache = {};
     for (const [name, tensor] of Object.entries(outputs)) {
       if (name.startsWith('present.')) cache[name.replace('present.', 'past_key_values.')] = tensor;
     }
-    return { rows, logNormalisers, cache };
+    return { rows, cache };
   }
 }
 
@@ -72,7 +69,8 @@ export function argmax(row: Float32Array): number {
 }
 
 /**
- * log Σ exp(row), in float64. Logits more than 50 below the maximum add under e^-50 each (below 1e-16 in
+ * log Σ exp(row), in float64 (onnxruntime's float32 ReduceLogSumExp drifts by ~1e-3 over 152k entries, and
+ * onnxruntime-web has no float64 kernels, so this stays here). Logits more than 50 below the maximum add under e^-50 each (below 1e-16 in
  * total for any vocabulary), so they are skipped: one comparison instead of an exp for nearly every token.
  */
 export function logSumExp(row: Float32Array): number {

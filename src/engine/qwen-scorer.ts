@@ -147,7 +147,7 @@ export class QwenScorer implements Scorer {
     const forced = await this.decoder.forward([...suffix, ...this.boxTokens], past, this.boxTokens.length + 1);
     const greedyWritesBox = this.boxTokens.every((token, i) => argmax(forced.rows[i]!) === token);
     let box: { cache: KvCache; length: number };
-    let root: { row: Float32Array; logNormaliser: number };
+    let rootRow: Float32Array;
     let beforeBox = '';
     let decodedTokens = 0;
     let prefilled = suffix.length + this.boxTokens.length;
@@ -155,7 +155,7 @@ export class QwenScorer implements Scorer {
 
     if (greedyWritesBox) {
       box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
-      root = { row: forced.rows.at(-1)!, logNormaliser: forced.logNormalisers.at(-1)! };
+      rootRow = forced.rows.at(-1)!;
     } else {
       disposeCache(forced.cache);
       prefilled = suffix.length;
@@ -173,12 +173,12 @@ export class QwenScorer implements Scorer {
           started,
         });
       }
-      ({ box, root } = decoded.box);
+      ({ box, rootRow } = decoded.box);
       readout = 'decoded';
     }
 
     try {
-      const read = await readBox(this.decoder, box, root, this.vocabulary, {
+      const read = await readBox(this.decoder, box, rootRow, this.vocabulary, {
         minProbability: options.readoutMinProbability,
         maxForwards: options.readoutMaxForwards,
       });
@@ -209,11 +209,7 @@ export class QwenScorer implements Scorer {
     past: { cache: KvCache; length: number } | null,
     promptLength: number,
     budget: number,
-  ): Promise<{
-    tokens: number[];
-    text: string;
-    box: { box: { cache: KvCache; length: number }; root: { row: Float32Array; logNormaliser: number } } | null;
-  }> {
+  ): Promise<{ tokens: number[]; text: string; box: { box: { cache: KvCache; length: number }; rootRow: Float32Array } | null }> {
     let step = await this.decoder.forward(suffix, past, 1);
     let length = promptLength;
     const tokens: number[] = [];
@@ -230,8 +226,7 @@ export class QwenScorer implements Scorer {
       step = following;
       length++;
       if (opensBox) {
-        const root = { row: step.rows[0]!, logNormaliser: step.logNormalisers[0]! };
-        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, root } };
+        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, rootRow: step.rows[0]! } };
       }
     }
     disposeCache(step.cache);
