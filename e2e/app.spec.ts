@@ -218,3 +218,24 @@ test('a model chosen in the page loads and scores', async ({ page }) => {
   await page.getByRole('button', { name: 'Add and score' }).click();
   await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
 });
+
+test('a loaded model is kept: it loads again with the model server unreachable, is listed with its size, and can be deleted', async ({ page, context }) => {
+  await openApp(page, 'tiny-planted-qwen2');
+  await expect(page.getByTestId('cached-model')).toHaveText([/\/models\/tiny-planted-qwen2\/$/]);
+  await expect(page.getByTestId('cached-models')).toContainText(/\d+\.\d MB in \d+ files/);
+
+  const modelRequests: string[] = [];
+  await context.route('**/models/**', (route) => {
+    modelRequests.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await openApp(page, 'tiny-planted-qwen2');
+  await page.getByLabel('Idea (abstract or proposal)').fill('Scored from the kept copy.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
+  expect(modelRequests).toEqual([]);
+
+  await context.unroute('**/models/**');
+  await page.getByRole('button', { name: /Delete the cached copy of .*tiny-planted-qwen2/ }).click();
+  await expect(page.getByTestId('cached-models')).toHaveCount(0);
+});

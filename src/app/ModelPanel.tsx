@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { DEFAULT_MODEL } from '../worker/model-source';
+import { CachedModels } from './CachedModels';
 import { loadModel } from './model-controller';
 import { useReferee } from './store';
 
@@ -47,6 +48,7 @@ export function ModelPanel() {
           <button type="submit">Load the model</button>
         </form>
       )}
+      <CachedModels />
     </section>
   );
 }
