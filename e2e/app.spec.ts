@@ -28,8 +28,10 @@ async function readDownload(download: Download): Promise<string> {
   return readFileSync((await download.path())!, 'utf8');
 }
 
+// Every test here may score on SwiftShader WebGPU.
+test.describe.configure({ timeout: 900_000 });
+
 test.describe('the Referee app', () => {
-  test.describe.configure({ timeout: 900_000 });
 
   test('scores a pasted idea on the planted model: 7.5 greedy, 6.70 expected, 70%, pass; the export carries them', async ({ page, webgpu }) => {
     await openApp(page, 'tiny-planted-qwen2');
