@@ -186,7 +186,8 @@ export class QwenScorer implements Scorer {
       if (!read.greedy.closed) {
         // The greedy box holds no number the original rule accepts: decode on, as the paper did, and let
         // its regex look for a later box.
-        const rest = await this.decodeGreedy(read.greedy.tokens, box, options.maxNewTokens - decodedTokens - this.boxTokens.length);
+        const written = readout === 'forced' ? this.boxTokens.length : decodedTokens; // tokens of the answer so far
+        const rest = await this.decodeGreedy(read.greedy.tokens, box, options.maxNewTokens - written);
         greedyAnswer = `${beforeBox}${BOX_OPENING}${rest}`;
       }
       return this.result(idea, options, {
