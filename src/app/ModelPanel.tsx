@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { DEFAULT_MODEL } from '../worker/model-source';
+import { DEFAULT_MODEL } from '../core/model-source';
 import { CachedModels } from './CachedModels';
 import { loadModel } from './model-controller';
 import { useReferee } from './store';

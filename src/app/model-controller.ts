@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL } from '../worker/model-source';
+import { DEFAULT_MODEL } from '../core/model-source';
 import { createScorerWorker, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
 import { startQueueRunner } from './queue-runner';

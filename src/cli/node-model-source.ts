@@ -1,4 +1,5 @@
 import { env } from '@huggingface/transformers';
+import { parseModelSource } from '../core/model-source';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,21 +13,6 @@ export type ModelSourceKind = 'folder' | 'url' | 'hub';
  */
 export async function useModelSource(source: string): Promise<{ id: string; kind: ModelSourceKind; hasFile: (path: string) => Promise<boolean> }> {
   const cacheDir = process.env.REFEREE_CACHE_DIR ?? join(homedir(), '.cache', 'referee');
-  if (/^https?:\/\//.test(source)) {
-    const url = new URL(source.endsWith('/') ? source.slice(0, -1) : source);
-    const id = url.pathname.split('/').at(-1)!;
-    url.pathname = url.pathname.slice(0, url.pathname.length - id.length);
-    Object.assign(env, {
-      allowLocalModels: false,
-      allowRemoteModels: true,
-      remoteHost: url.toString(),
-      remotePathTemplate: '{model}/',
-      useFSCache: true,
-      cacheDir,
-    });
-    const base = `${url.toString()}${id}/`;
-    return { id, kind: 'url', hasFile: async (path) => (await fetch(new URL(path, base), { method: 'HEAD' })).ok };
-  }
   const isFolder = await stat(source).then(
     (s) => s.isDirectory(),
     () => false,
@@ -37,17 +23,11 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
     const hasFile = (path: string) => stat(join(folder, path)).then((s) => s.isFile(), () => false);
     return { id: basename(folder), kind: 'folder', hasFile };
   }
-  if (!/^[\w.-]+\/[\w.-]+$/.test(source)) {
-    throw new Error(`--model ${source}: not a folder, not an http(s) URL, and not a Hugging Face repo id (owner/name)`);
-  }
-  Object.assign(env, {
-    allowLocalModels: false,
-    allowRemoteModels: true,
-    remoteHost: 'https://huggingface.co/',
-    remotePathTemplate: '{model}/resolve/{revision}/',
-    useFSCache: true,
-    cacheDir,
-  });
-  const base = `https://huggingface.co/${source}/resolve/main/`;
-  return { id: source, kind: 'hub', hasFile: async (path) => (await fetch(new URL(path, base), { method: 'HEAD' })).ok };
+  const parsed = parseModelSource(source);
+  if (parsed.kind === 'site') throw new Error(`--model ${source}: no such folder (give a folder, an http(s) URL, or a Hugging Face repo id owner/name)`);
+  const [id, remoteHost, remotePathTemplate] =
+    parsed.kind === 'url' ? [parsed.name, parsed.base, '{model}/'] : [parsed.repo, 'https://huggingface.co/', '{model}/resolve/{revision}/'];
+  Object.assign(env, { allowLocalModels: false, allowRemoteModels: true, remoteHost, remotePathTemplate, useFSCache: true, cacheDir });
+  const folderUrl = new URL(remotePathTemplate.replace('{model}', id).replace('{revision}', 'main'), remoteHost);
+  return { id, kind: parsed.kind, hasFile: async (path) => (await fetch(new URL(path, folderUrl), { method: 'HEAD' })).ok };
 }

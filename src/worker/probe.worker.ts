@@ -5,7 +5,7 @@
  * engine's parity test; the page terminates this worker after the answer.
  */
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
-import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
+import { useBrowserModelSource } from './transformers-env';
 import type { ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -14,19 +14,10 @@ function post(message: ProbeMessage): void {
   self.postMessage(message);
 }
 
-function configureTransformers(): number {
-  // Offline, same-origin, hub-style: /models/<model>/config.json, /models/<model>/onnx/model_<dtype>.onnx
-  env.allowLocalModels = false;
-  env.allowRemoteModels = true;
-  env.remoteHost = `${self.location.origin}/models/`;
-  env.remotePathTemplate = '{model}/';
+function configureTransformers(model: string): number {
+  const { numThreads } = useBrowserModelSource(model, self.location.origin, self.location.href);
   // The probe must see the files as served now, not a Cache Storage copy of an older fixture.
   env.useBrowserCache = false;
-  const wasm = env.backends.onnx.wasm;
-  if (!wasm) throw new Error('onnxruntime-web exposes no wasm backend settings');
-  wasm.wasmPaths = ortWasmPaths(self.location.href);
-  const numThreads = chooseNumThreads();
-  wasm.numThreads = numThreads;
   return numThreads;
 }
 
@@ -53,7 +44,7 @@ function argmax(values: readonly number[]): number {
 }
 
 async function probe(request: ProbeRequest): Promise<ProbeResult> {
-  const numThreads = configureTransformers();
+  const numThreads = configureTransformers(request.model);
   const t0 = performance.now();
   post({ type: 'stage', stage: 'loading-tokenizer' });
   const tokenizer = await AutoTokenizer.from_pretrained(request.model);

@@ -3,13 +3,11 @@
  * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has an
  * adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM. Exposed with Comlink.
  */
-import { env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
 import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
-import { parseModelSource } from './model-source';
-import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
 import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
+import { modelFileUrl, useBrowserModelSource } from './transformers-env';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -35,44 +33,16 @@ interface GPUAdapterLike {
   readonly info?: { isFallbackAdapter?: boolean };
 }
 
-/** The URL of a file of the model, as Transformers.js will fetch it. */
-function fileUrl(id: string, path: string): string {
-  const folder = env.remotePathTemplate.replace('{model}', id).replace('{revision}', 'main');
-  return new URL(path, new URL(folder, env.remoteHost)).toString();
-}
-
-function configure(sourceText: string): string {
-  const source = parseModelSource(sourceText);
-  env.allowLocalModels = false;
-  env.allowRemoteModels = true;
-  if (source.kind === 'site') {
-    env.remoteHost = `${self.location.origin}/models/`;
-    env.remotePathTemplate = '{model}/';
-  } else if (source.kind === 'url') {
-    env.remoteHost = source.base;
-    env.remotePathTemplate = '{model}/';
-  } else {
-    env.remoteHost = 'https://huggingface.co/';
-    env.remotePathTemplate = '{model}/resolve/{revision}/';
-  }
-  const wasm = env.backends.onnx.wasm;
-  if (wasm) {
-    wasm.wasmPaths = ortWasmPaths(self.location.href);
-    wasm.numThreads = chooseNumThreads();
-  }
-  return source.kind === 'hub' ? source.repo : source.name;
-}
-
 const api: ScorerWorkerApi = {
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     await scorer?.dispose();
     scorer = null;
-    const id = configure(request.source);
+    const { id } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note } = await chooseDevice(request);
     scorer = await loadScorer(id, {
       device,
       dtype,
-      hasFile: async (path) => (await fetch(fileUrl(id, path), { method: 'HEAD' })).ok,
+      hasFile: async (path) => (await fetch(modelFileUrl(id, path), { method: 'HEAD' })).ok,
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
         if (e.status === 'progress' && e.file) onProgress({ file: e.file, loaded: e.loaded ?? 0, total: e.total ?? 0 });

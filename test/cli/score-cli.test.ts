@@ -111,7 +111,7 @@ describe('npm run score', () => {
     [['--model', PLANTED, 'invalid-utf8'], /is not valid UTF-8/],
     [['--model', PLANTED, 'malformed.json'], /not valid JSON/],
     [['--model', PLANTED, 'nowhere.jsonl'], /cannot read .*nowhere\.jsonl/],
-    [['--model', join(dir, 'no-such-model'), 'ok.txt'], /not a folder, not an http\(s\) URL, and not a Hugging Face repo id/],
+    [['--model', join(dir, 'no-such-model'), 'ok.txt'], /no-such-model" is not a model name, an http\(s\) URL or a Hugging Face repo id/],
     [['--model', resolve('.fixtures/checkpoints'), 'ok.txt'], /Cannot read checkpoints\/config\.json/],
     [
       ['--model', resolve('.fixtures/checkpoints/tiny-planted-qwen2'), 'ok.txt'],
