@@ -212,6 +212,14 @@ test('a checkpoint with no ONNX build (like the original AlphaResearch-RM repo) 
   await expect(rows(page).first()).toHaveAttribute('data-status', 'queued');
 });
 
+test('a model too large for the device is refused before any weight is downloaded', async ({ page }) => {
+  const weightRequests: string[] = [];
+  page.on('request', (r) => /\.onnx|onnx_data/.test(r.url()) && weightRequests.push(r.url()));
+  await page.goto('/?model=config-only-7b&device=wasm');
+  await expect(page.getByTestId('model-error')).toHaveText(/needs about 6\.\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
+  expect(weightRequests).toEqual([]);
+});
+
 test('a model chosen in the page loads and scores', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel(/^Model \(a converted folder/).fill('tiny-planted-qwen2');

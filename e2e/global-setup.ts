@@ -1,5 +1,5 @@
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateFixtures } from '../src/cli/fixtures';
 import { TARGET_DTYPES } from '../src/convert/qwen2-graph';
@@ -38,4 +38,13 @@ export default async function globalSetup(): Promise<void> {
     return { greedy: o.result.greedy.score, expected: o.result.expected, pAbove: o.result.pAbove };
   });
   await writeFile(join(fixtures, 'tiny-varied-qwen2', 'expected-scores.json'), JSON.stringify(scores));
+
+  // Only a config with Qwen2.5-7B's shape: enough for the app to refuse the model before downloading weights.
+  const sevenB = join(fixtures, 'config-only-7b');
+  await mkdir(sevenB, { recursive: true });
+  const tinyConfig = JSON.parse(await readFile(join(fixtures, 'tiny-planted-qwen2', 'config.json'), 'utf8'));
+  await writeFile(
+    join(sevenB, 'config.json'),
+    JSON.stringify({ ...tinyConfig, hidden_size: 3584, num_attention_heads: 28, num_key_value_heads: 4, num_hidden_layers: 28, intermediate_size: 18944, vocab_size: 152064 }),
+  );
 }

@@ -27,7 +27,7 @@ export function ModelPanel() {
         {model.state === 'ready' && (
           <p>
             <strong>{model.model.id}</strong> · {model.model.dtype} on <span data-testid="model-device">{model.model.device}</span> ·{' '}
-            {model.model.deviceNote}
+            {model.model.deviceNote} · about {(model.model.memoryEstimateBytes / 1e6).toFixed(0)} MB in memory
           </p>
         )}
         {model.state === 'error' && (

@@ -62,7 +62,7 @@ export async function loadModel(request: LoadRequest): Promise<void> {
 }
 
 function explainLoadError(source: string, message: string): string {
-  if (/not an ONNX build|has no onnx\//.test(message)) return message;
+  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)/.test(message)) return message;
   if (/Could not locate file|404|Not Found/i.test(message)) {
     return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
   }

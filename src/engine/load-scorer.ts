@@ -1,5 +1,6 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import { DTYPE_SUFFIX } from '../convert/convert';
+import { deviceCannotHold, estimateModelMemory } from '../core/model-memory';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
@@ -15,6 +16,8 @@ export interface LoadOptions {
   readonly progressCallback?: (event: unknown) => void;
   /** Whether the source has a file (relative path): lets a failed load say why (e.g. no ONNX build at all). */
   readonly hasFile?: (path: string) => Promise<boolean>;
+  /** What the device can hold, checked against the model's size before any weight is downloaded. */
+  readonly deviceLimits?: { readonly maxBufferSize?: number };
 }
 
 export class ModelLoadError extends Error {}
@@ -34,6 +37,9 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
   if (config.model_type !== 'qwen2') {
     throw new ModelLoadError(`${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
   }
+  const memory = estimateModelMemory(config, options.dtype);
+  const refusal = deviceCannotHold(memory, options.device as 'webgpu' | 'wasm' | 'cpu', options.deviceLimits);
+  if (refusal) throw new ModelLoadError(refusal);
   let tokenizer: ChatTokenizer;
   let model: CausalLm & { dispose(): Promise<unknown> };
   try {
@@ -68,6 +74,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       dtype: options.dtype,
       device: options.device,
       maxPromptTokens: Math.min(options.maxPromptTokens ?? Infinity, context),
+      memoryEstimateBytes: memory.totalBytes,
     },
     model,
     tokenizer,

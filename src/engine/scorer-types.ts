@@ -26,6 +26,8 @@ export interface ModelInfo {
   readonly device: string;
   /** The most prompt tokens an idea may take (the model's context, or a configured cap). */
   readonly maxPromptTokens: number;
+  /** Weights plus a 2048-token KV cache, estimated from the config. */
+  readonly memoryEstimateBytes: number;
 }
 
 export interface ScoreOptions {

@@ -13,7 +13,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let scorer: QwenScorer | null = null;
 
-async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dtype: Dtype; note: string }> {
+async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dtype: Dtype; note: string; maxBufferSize?: number }> {
   const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
   const adapter = request.device === 'wasm' ? null : await gpu?.requestAdapter().catch(() => null);
   if (request.device === 'webgpu' && !adapter) throw new Error('WebGPU was asked for, but this browser offers no WebGPU adapter.');
@@ -25,11 +25,20 @@ async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dty
   if ((dtype === 'q4f16' || dtype === 'fp16') && !f16) {
     throw new Error(`${dtype} needs a GPU with shader-f16, which this adapter lacks; use q4.`);
   }
-  return { device: 'webgpu', dtype, note: `WebGPU${adapter.info?.isFallbackAdapter ? ' (software adapter)' : ''}, ${f16 ? 'with' : 'without'} shader-f16` };
+  const maxBufferSize = adapter.limits?.maxBufferSize;
+  return {
+    device: 'webgpu',
+    dtype,
+    maxBufferSize,
+    note:
+      `WebGPU${adapter.info?.isFallbackAdapter ? ' (software adapter)' : ''}, ${f16 ? 'with' : 'without'} shader-f16` +
+      (maxBufferSize ? `, buffers up to ${(maxBufferSize / 1e9).toFixed(1)} GB` : ''),
+  };
 }
 
 interface GPUAdapterLike {
   readonly features: { has(name: string): boolean };
+  readonly limits?: { maxBufferSize?: number };
   readonly info?: { isFallbackAdapter?: boolean };
 }
 
@@ -38,11 +47,12 @@ const api: ScorerWorkerApi = {
     await scorer?.dispose();
     scorer = null;
     const { id } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
-    const { device, dtype, note } = await chooseDevice(request);
+    const { device, dtype, note, maxBufferSize } = await chooseDevice(request);
     scorer = await loadScorer(id, {
       device,
       dtype,
       hasFile: async (path) => (await fetch(modelFileUrl(id, path), { method: 'HEAD' })).ok,
+      deviceLimits: { maxBufferSize },
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
         if (e.status === 'progress' && e.file) onProgress({ file: e.file, loaded: e.loaded ?? 0, total: e.total ?? 0 });

@@ -1,0 +1,68 @@
+/**
+ * How much memory a converted Qwen2 model needs, from its config alone, and whether a device can hold it.
+ * Sizes follow what `npm run convert` writes: int4 linear weights in blocks of 32 with one scale each;
+ * q4f16 keeps float16 scales and a float16 embedding, q4 float32 ones.
+ */
+export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
+
+export interface MemoryEstimate {
+  /** Weights plus a KV cache for `contextTokens`. */
+  readonly totalBytes: number;
+  /** The largest single weight tensor (WebGPU buffers are capped per buffer). */
+  readonly largestTensorBytes: number;
+}
+
+const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+export function estimateModelMemory(config: Record<string, unknown>, dtype: ModelDtype, contextTokens = 2048): MemoryEstimate {
+  const n = (key: string) => Number(config[key]);
+  const hidden = n('hidden_size');
+  const heads = n('num_attention_heads');
+  const kvHeads = Number(config.num_key_value_heads ?? heads);
+  const headDim = Number(config.head_dim ?? hidden / heads);
+  const layers = n('num_hidden_layers');
+  const ffn = n('intermediate_size');
+  const vocab = n('vocab_size');
+  const tied = config.tie_word_embeddings === true;
+
+  const quantized = dtype === 'q4' || dtype === 'q4f16';
+  const floatBytes = dtype === 'fp32' || dtype === 'q4' ? 4 : 2;
+  const linearBytes = (out: number, inp: number) => (quantized ? out * Math.ceil(inp / 32) * (16 + floatBytes) : out * inp * floatBytes);
+  const perLayer =
+    linearBytes(heads * headDim, hidden) +
+    2 * linearBytes(kvHeads * headDim, hidden) +
+    linearBytes(hidden, heads * headDim) +
+    2 * linearBytes(ffn, hidden) +
+    linearBytes(hidden, ffn);
+  const embedding = vocab * hidden * floatBytes;
+  const lmHead = tied && !quantized ? 0 : linearBytes(vocab, hidden);
+  const kvCache = 2 * layers * kvHeads * headDim * floatBytes * contextTokens;
+  const largestLayerTensor = Math.max(linearBytes(ffn, hidden), linearBytes(hidden, ffn));
+  return {
+    totalBytes: layers * perLayer + embedding + lmHead + kvCache,
+    largestTensorBytes: Math.max(embedding, lmHead, largestLayerTensor),
+  };
+}
+
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+/** Why a device cannot hold a model, in words for the user; null when it can (as far as can be known). */
+export function deviceCannotHold(
+  estimate: MemoryEstimate,
+  device: 'webgpu' | 'wasm' | 'cpu',
+  limits: { maxBufferSize?: number } = {},
+): string | null {
+  if (device === 'wasm' && estimate.totalBytes > WASM_HEAP_BYTES) {
+    return (
+      `This model needs about ${gb(estimate.totalBytes)}, but the WASM runtime (used without WebGPU) can address at most 4 GB. ` +
+      'Open Referee in a browser with WebGPU (recent Chrome or Edge), or score from the command line (npm run score).'
+    );
+  }
+  if (device === 'webgpu' && limits.maxBufferSize !== undefined && estimate.largestTensorBytes > limits.maxBufferSize) {
+    return (
+      `This model has a ${gb(estimate.largestTensorBytes)} tensor, but this GPU accepts buffers of at most ${gb(limits.maxBufferSize)}. ` +
+      'A GPU with larger buffers (or a q4f16 build) is needed.'
+    );
+  }
+  return null;
+}
