@@ -214,10 +214,29 @@ test('a checkpoint with no ONNX build (like the original AlphaResearch-RM repo) 
 
 test('a model too large for the device is refused before any weight is downloaded', async ({ page }) => {
   const weightRequests: string[] = [];
-  page.on('request', (r) => /\.onnx|onnx_data/.test(r.url()) && weightRequests.push(r.url()));
+  // HEAD requests (sizes for the storage check) download nothing; a GET of a weight file would.
+  page.on('request', (r) => r.method() === 'GET' && /\.onnx|onnx_data/.test(r.url()) && weightRequests.push(r.url()));
   await page.goto('/?model=config-only-7b&device=wasm');
   await expect(page.getByTestId('model-error')).toHaveText(/needs about 6\.\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
   expect(weightRequests).toEqual([]);
+});
+
+test('a model that will not fit the storage quota is refused before the download, and the app stays usable', async ({ page }) => {
+  // Chromium's CDP quota override does not reach StorageManager.estimate() here, so the page's view of the
+  // quota is emulated: 20 MB, of which 1 MB is used.
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator.storage, 'estimate', { value: async () => ({ quota: 20_000_000, usage: 1_000_000 }) });
+  });
+  const weightRequests: string[] = [];
+  page.on('request', (r) => r.method() === 'GET' && /onnx_data/.test(r.url()) && weightRequests.push(r.url()));
+  await page.goto('/?model=tiny-planted-qwen2');
+  await expect(page.getByTestId('model-error')).toHaveText(/The model is 10\d MB to download, but this browser lets Referee store only 19 MB more/, {
+    timeout: SCORE_TIMEOUT,
+  });
+  expect(weightRequests).toEqual([]);
+  await page.getByLabel('Idea (abstract or proposal)').fill('Kept for later.');
+  await page.getByRole('button', { name: 'Add without scoring' }).click();
+  await expect(rows(page)).toHaveCount(1);
 });
 
 test('a model chosen in the page loads and scores', async ({ page }) => {

@@ -2,6 +2,7 @@ import { DEFAULT_MODEL } from '../core/model-source';
 import { createScorerWorker, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
 import { startQueueRunner } from './queue-runner';
+import { checkStorageBeforeDownload } from './storage-check';
 import { useReferee } from './store';
 
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
@@ -44,7 +45,11 @@ export async function loadModel(request: LoadRequest): Promise<void> {
   const { setModel } = useReferee.getState();
   const files = new Map<string, { loaded: number; total: number }>();
   setModel({ state: 'loading', loaded: 0, total: 0 });
+  // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
+  void globalThis.navigator?.storage?.persist?.().catch(() => false);
   try {
+    // The dtype the worker will pick is known only there; the larger of the two candidates is the safe check.
+    await checkStorageBeforeDownload(request.source, request.dtype ?? 'q4');
     const model = await scorerClient().load(request, (progress) => {
       files.set(progress.file, progress);
       let loaded = 0;
@@ -62,7 +67,7 @@ export async function loadModel(request: LoadRequest): Promise<void> {
 }
 
 function explainLoadError(source: string, message: string): string {
-  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)/.test(message)) return message;
+  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download/.test(message)) return message;
   if (/Could not locate file|404|Not Found/i.test(message)) {
     return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
   }

@@ -1,3 +1,4 @@
+import { DTYPE_SUFFIX } from '../core/model-files';
 import type { ArtifactSink } from './artifact-sink';
 import { readJson, readText, type FileTree } from './byte-source';
 import { openCheckpoint, type Checkpoint } from './checkpoint';
@@ -30,7 +31,6 @@ export interface ConvertResult {
   readonly bytesWritten: number;
 }
 
-export const DTYPE_SUFFIX: Record<TargetDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
 
 /** Converts a Qwen2 checkpoint into a folder Transformers.js loads, one ONNX model per dtype. */
 export async function convertQwen2(tree: FileTree, sink: ArtifactSink, options: ConvertOptions): Promise<ConvertResult> {

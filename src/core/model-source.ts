@@ -26,3 +26,10 @@ export function parseModelSource(value: string): BrowserModelSource {
 export function describeSource(source: BrowserModelSource): string {
   return source.kind === 'site' ? `/models/${source.name}` : source.kind === 'url' ? `${source.base}${source.name}` : `huggingface.co/${source.repo}`;
 }
+
+/** The URL of the model's folder, as Transformers.js resolves it (`origin` is this site's, for /models/). */
+export function modelFolderUrl(source: BrowserModelSource, origin: string): string {
+  if (source.kind === 'site') return `${origin}/models/${source.name}/`;
+  if (source.kind === 'url') return `${source.base}${source.name}/`;
+  return `https://huggingface.co/${source.repo}/resolve/main/`;
+}

@@ -1,5 +1,5 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
-import { DTYPE_SUFFIX } from '../convert/convert';
+import { DTYPE_SUFFIX } from '../core/model-files';
 import { deviceCannotHold, estimateModelMemory } from '../core/model-memory';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';

@@ -1,0 +1,33 @@
+import type { ModelDtype } from './model-memory';
+
+/** How Transformers.js names a dtype's model file: onnx/model<suffix>.onnx. */
+export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
+
+/** The files Transformers.js fetches to load a converted model in one dtype, from its config.json. */
+export function modelFilesFor(config: Record<string, unknown>, dtype: ModelDtype): string[] {
+  const model = `model${DTYPE_SUFFIX[dtype]}.onnx`;
+  const external = (config['transformers.js_config'] as { use_external_data_format?: Record<string, number> | number | boolean } | undefined)
+    ?.use_external_data_format;
+  const chunks = typeof external === 'object' && external !== null ? Number(external[model] ?? 0) : Number(external ?? 0);
+  return [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    `onnx/${model}`,
+    ...Array.from({ length: chunks }, (_, i) => `onnx/${model}_data${i === 0 ? '' : `_${i}`}`),
+  ];
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/** Why a download will not fit the browser's storage, or null when it fits. */
+export function storageRefusal(downloadBytes: number, storage: { quota?: number; usage?: number }): string | null {
+  if (storage.quota === undefined) return null;
+  const free = storage.quota - (storage.usage ?? 0);
+  if (downloadBytes <= free) return null;
+  return (
+    `The model is ${mb(downloadBytes)} to download, but this browser lets Referee store only ${mb(Math.max(0, free))} more. ` +
+    'Free some space (delete kept models below, or other sites’ data), or use a browser profile with more room.'
+  );
+}
