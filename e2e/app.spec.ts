@@ -217,7 +217,7 @@ test('a model too large for the device is refused before any weight is downloade
   // HEAD requests (sizes for the storage check) download nothing; a GET of a weight file would.
   page.on('request', (r) => r.method() === 'GET' && /\.onnx|onnx_data/.test(r.url()) && weightRequests.push(r.url()));
   await page.goto('/?model=config-only-7b&device=wasm');
-  await expect(page.getByTestId('model-error')).toHaveText(/needs about 6\.\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
+  await expect(page.getByTestId('model-error')).toHaveText(/needs about 6\.\d\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
   expect(weightRequests).toEqual([]);
 });
 

@@ -1,8 +1,8 @@
-import { DTYPE_SUFFIX } from '../core/model-files';
+import { DEFAULT_CHUNK_LIMIT, DTYPE_SUFFIX } from '../core/model-files';
 import type { ArtifactSink } from './artifact-sink';
 import { readJson, readText, type FileTree } from './byte-source';
 import { openCheckpoint, type Checkpoint } from './checkpoint';
-import { DEFAULT_CHUNK_LIMIT, ExternalDataWriter } from './external-data';
+import { ExternalDataWriter } from './external-data';
 import { GraphBuilder } from './onnx-graph';
 import { UnsupportedModelError } from './qwen2-config';
 import { OPSET_IMPORTS, Qwen2GraphBuilder, type TargetDtype } from './qwen2-graph';

@@ -1,3 +1,4 @@
+import { DEFAULT_CHUNK_LIMIT } from '../core/model-files';
 import type { ArtifactFile, ArtifactSink } from './artifact-sink';
 
 export interface ExternalRef {
@@ -6,8 +7,6 @@ export interface ExternalRef {
   readonly length: number;
 }
 
-/** Browsers and onnxruntime-web cannot take one file of 2 GB or more. */
-export const DEFAULT_CHUNK_LIMIT = 2_000_000_000;
 
 const LARGE_TENSOR = 1 << 20;
 

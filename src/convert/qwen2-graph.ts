@@ -2,6 +2,7 @@ import type { Checkpoint } from './checkpoint';
 import { GraphBuilder, type ElementType } from './onnx-graph';
 import type { Qwen2Spec } from './qwen2-config';
 import { readRowsAsF32, readTensorAsF32, type TensorInfo } from './safetensors';
+import { embeddingPartCount } from '../core/model-files';
 import { encodeFloats, Q4_BLOCK_SIZE, quantizeQ4Rows, transpose } from './weight-encoding';
 
 export type TargetDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
@@ -118,18 +119,22 @@ export class Qwen2GraphBuilder {
   /**
    * Gather rows of the token table, in the activation type (a float16 table would need shader-f16 on
    * WebGPU, which q4 builds exist to avoid). A table larger than one tensor may be (the 7B float32 table is
-   * 2.2 GB) is stored as vocabulary parts: each part gathers clamped indices and Where picks the right one.
+   * 2.2 GB, over the 2 GB chunk limit) is stored as vocabulary parts, each streamed in row chunks: each part
+   * gathers clamped indices and Where picks the right one.
    */
   private async makeEmbedding(): Promise<string> {
     const g = this.graph;
     const info = this.checkpoint.tensor('model.embed_tokens.weight');
     const [vocab, hidden] = info.shape as [number, number];
+    const partCount = embeddingPartCount(vocab * hidden * (this.act === 'float16' ? 2 : 4), this.options.maxTensorBytes);
+    const rowsPerPart = Math.ceil(vocab / partCount); // balanced, so no part is much larger than needed
     const parts: { table: string; start: number; end: number }[] = [];
-    for await (const rows of this.rowChunks(info)) {
-      const start = parts.length === 0 ? 0 : parts.at(-1)!.end;
-      const end = start + rows.length / hidden;
-      const hint = parts.length === 0 && end === vocab ? 'model.embed_tokens.weight' : `model.embed_tokens.weight.part${parts.length}`;
-      const table = await g.weight(hint, this.act, [end - start, hidden], (append) => append(encodeFloats(rows, this.act as 'float32')));
+    for (let start = 0; start < vocab; start += rowsPerPart) {
+      const end = Math.min(vocab, start + rowsPerPart);
+      const hint = end - start === vocab ? 'model.embed_tokens.weight' : `model.embed_tokens.weight.part${parts.length}`;
+      const table = await g.weight(hint, this.act, [end - start, hidden], async (append) => {
+        for await (const rows of this.rowChunks(info, start, end)) await append(encodeFloats(rows, this.act as 'float32'));
+      });
       parts.push({ table, start, end });
     }
     if (parts.length === 1) return g.op('Gather', [parts[0]!.table, this.inputIds], 'model.embed_tokens/Gather', { axis: 0 });
@@ -337,21 +342,20 @@ export class Qwen2GraphBuilder {
     return values;
   }
 
-  /** Row chunks of a vocab-sized matrix, each small in memory and, stored, within one external-data chunk. */
-  private async *rowChunks(info: TensorInfo): AsyncGenerator<Float32Array> {
+  /**
+   * Rows [from, to) of a vocab-sized matrix in chunks small in memory (and, for lm_head's float parts,
+   * each within one external-data chunk once stored).
+   */
+  private async *rowChunks(info: TensorInfo, from = 0, to = info.shape[0]!): AsyncGenerator<Float32Array> {
     const [rows, cols] = info.shape as [number, number];
     const chunkBytes = Math.min(VOCAB_CHUNK_BYTES, this.options.maxTensorBytes ?? Infinity);
     const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
-    for (let start = 0; start < rows; start += rowsPerChunk) {
-      const end = Math.min(rows, start + rowsPerChunk);
+    for (let start = from; start < to; start += rowsPerChunk) {
+      const end = Math.min(to, start + rowsPerChunk);
       const values = await readRowsAsF32(info, start, end);
       this.options.onRead?.(info.name, info.byteLength * ((end - start) / rows));
       yield values;
     }
-  }
-
-  private async forRowChunks(info: TensorInfo, consume: (rows: Float32Array) => Promise<void>): Promise<void> {
-    for await (const rows of this.rowChunks(info)) await consume(rows);
   }
 }
 

@@ -1,5 +1,13 @@
 import type { ModelDtype } from './model-memory';
 
+/** Browsers and onnxruntime-web cannot take one external-data file of 2 GB or more. */
+export const DEFAULT_CHUNK_LIMIT = 2_000_000_000;
+
+/** How many vocabulary parts the converter stores a token table of this size in (one unless over the limit). */
+export function embeddingPartCount(tableBytes: number, maxTensorBytes = DEFAULT_CHUNK_LIMIT): number {
+  return Math.max(1, Math.ceil(tableBytes / maxTensorBytes));
+}
+
 /** How Transformers.js names a dtype's model file: onnx/model<suffix>.onnx. */
 export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q4: '_q4', q4f16: '_q4f16' };
 

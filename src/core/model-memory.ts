@@ -1,3 +1,5 @@
+import { embeddingPartCount } from './model-files';
+
 /**
  * How much memory a converted Qwen2 model needs, from its config alone, and whether a device can hold it.
  * Sizes follow what `npm run convert` writes: int4 linear weights in blocks of 32 with one scale each;
@@ -38,13 +40,14 @@ export function estimateModelMemory(config: Record<string, unknown>, dtype: Mode
   const lmHead = tied && !quantized ? 0 : linearBytes(vocab, hidden);
   const kvCache = 2 * layers * kvHeads * headDim * floatBytes * contextTokens;
   const largestLayerTensor = Math.max(linearBytes(ffn, hidden), linearBytes(hidden, ffn));
+  const largestEmbeddingPart = Math.ceil(vocab / embeddingPartCount(embedding)) * hidden * floatBytes;
   return {
     totalBytes: layers * perLayer + embedding + lmHead + kvCache,
-    largestTensorBytes: Math.max(embedding, lmHead, largestLayerTensor),
+    largestTensorBytes: Math.max(largestEmbeddingPart, lmHead, largestLayerTensor),
   };
 }
 
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 
 /** Why a device cannot hold a model, in words for the user; null when it can (as far as can be known). */
 export function deviceCannotHold(
