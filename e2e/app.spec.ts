@@ -269,3 +269,30 @@ test('a loaded model is kept: it loads again with the model server unreachable, 
   await page.getByRole('button', { name: /Delete the cached copy of .*tiny-planted-qwen2/ }).click();
   await expect(page.getByTestId('cached-models')).toHaveCount(0);
 });
+
+test('editing marks a score stale, re-scoring refreshes it, and cancelling stops the queue between ideas', async ({ page }) => {
+  await openApp(page, 'tiny-planted-qwen2');
+  await page.getByLabel('Idea (abstract or proposal)').fill('First version.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  const row = rows(page).first();
+  await expect(row).toHaveAttribute('data-status', 'scored', { timeout: SCORE_TIMEOUT });
+
+  await row.getByRole('button', { name: /^Edit / }).click();
+  await row.getByLabel('Idea text').fill('Second version.');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(row.getByTestId('idea-text')).toHaveText('Second version.');
+  await expect(row.getByTestId('status')).toHaveText(/edited since scored/);
+  await expect(row.getByTestId('greedy')).toHaveText('7.5');
+
+  await row.getByRole('button', { name: /^Score / }).click();
+  await expect(row.getByTestId('status')).toHaveText('scored', { timeout: SCORE_TIMEOUT });
+
+  await page.getByLabel('Paste many').check();
+  await page.getByLabel(/Ideas, a blank line between each/).fill('One.\n\nTwo.\n\nThree.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await page.getByRole('button', { name: 'Cancel the queue' }).click();
+  await expect(page.locator('[data-testid="idea-row"][data-status="queued"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="idea-row"][data-status="scoring"]')).toHaveCount(0, { timeout: SCORE_TIMEOUT });
+  // The idea already being scored finishes; the ones still waiting do not start.
+  expect(await page.locator('[data-testid="idea-row"][data-status="draft"]').count()).toBeGreaterThanOrEqual(2);
+});
