@@ -1,5 +1,5 @@
 import { env } from '@huggingface/transformers';
-import { parseModelSource } from '../core/model-source';
+import { modelFolderUrl, parseModelSource } from '../core/model-source';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -28,6 +28,6 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
   const [id, remoteHost, remotePathTemplate] =
     parsed.kind === 'url' ? [parsed.name, parsed.base, '{model}/'] : [parsed.repo, 'https://huggingface.co/', '{model}/resolve/{revision}/'];
   Object.assign(env, { allowLocalModels: false, allowRemoteModels: true, remoteHost, remotePathTemplate, useFSCache: true, cacheDir });
-  const folderUrl = new URL(remotePathTemplate.replace('{model}', id).replace('{revision}', 'main'), remoteHost);
+  const folderUrl = modelFolderUrl(parsed, '');
   return { id, kind: parsed.kind, hasFile: async (path) => (await fetch(new URL(path, folderUrl), { method: 'HEAD' })).ok };
 }

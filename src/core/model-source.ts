@@ -23,10 +23,6 @@ export function parseModelSource(value: string): BrowserModelSource {
   throw new Error(`"${value}" is not a model name, an http(s) URL or a Hugging Face repo id (owner/name)`);
 }
 
-export function describeSource(source: BrowserModelSource): string {
-  return source.kind === 'site' ? `/models/${source.name}` : source.kind === 'url' ? `${source.base}${source.name}` : `huggingface.co/${source.repo}`;
-}
-
 /** The URL of the model's folder, as Transformers.js resolves it (`origin` is this site's, for /models/). */
 export function modelFolderUrl(source: BrowserModelSource, origin: string): string {
   if (source.kind === 'site') return `${origin}/models/${source.name}/`;

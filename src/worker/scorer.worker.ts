@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
-import { modelFileUrl, useBrowserModelSource } from './transformers-env';
+import { useBrowserModelSource } from './transformers-env';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -46,12 +46,12 @@ const api: ScorerWorkerApi = {
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     await scorer?.dispose();
     scorer = null;
-    const { id } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
+    const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note, maxBufferSize } = await chooseDevice(request);
     scorer = await loadScorer(id, {
       device,
       dtype,
-      hasFile: async (path) => (await fetch(modelFileUrl(id, path), { method: 'HEAD' })).ok,
+      hasFile: async (path) => (await fetch(new URL(path, folder), { method: 'HEAD' })).ok,
       deviceLimits: { maxBufferSize },
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };

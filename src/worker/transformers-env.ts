@@ -1,12 +1,12 @@
 import { env } from '@huggingface/transformers';
-import { parseModelSource } from '../core/model-source';
+import { modelFolderUrl, parseModelSource } from '../core/model-source';
 import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
 
 /**
  * Points Transformers.js in this worker at a model source (a folder this site serves under /models/, a URL,
  * or the hub) and at onnxruntime-web's files served by the app itself. Returns the id for `from_pretrained`.
  */
-export function useBrowserModelSource(sourceText: string, origin: string, scriptUrl: string): { id: string; numThreads: number } {
+export function useBrowserModelSource(sourceText: string, origin: string, scriptUrl: string): { id: string; folder: string; numThreads: number } {
   const source = parseModelSource(sourceText);
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
@@ -25,11 +25,5 @@ export function useBrowserModelSource(sourceText: string, origin: string, script
   wasm.wasmPaths = ortWasmPaths(scriptUrl);
   const numThreads = chooseNumThreads();
   wasm.numThreads = numThreads;
-  return { id: source.kind === 'hub' ? source.repo : source.name, numThreads };
-}
-
-/** The URL of one file of the current model, as Transformers.js will fetch it. */
-export function modelFileUrl(id: string, path: string): string {
-  const folder = env.remotePathTemplate.replace('{model}', id).replace('{revision}', 'main');
-  return new URL(path, new URL(folder, env.remoteHost)).toString();
+  return { id: source.kind === 'hub' ? source.repo : source.name, folder: modelFolderUrl(source, origin), numThreads };
 }
