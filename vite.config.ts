@@ -178,6 +178,8 @@ export default defineConfig({
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
   },
   build: {
+    // A second build dir lets two test runs share one checkout (e.g. REFEREE_OUT_DIR=dist-2).
+    outDir: process.env.REFEREE_OUT_DIR ?? 'dist',
     rollupOptions: {
       // The app, and a bare one-forward-pass page for debugging and the browser parity tests.
       input: { main: path.resolve(import.meta.dirname, 'index.html'), probe: path.resolve(import.meta.dirname, 'probe.html') },
