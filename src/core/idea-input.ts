@@ -298,8 +298,8 @@ function collect(value: unknown, where: string, ideas: IdeaInput[], problems: In
   else ideas.push(result);
 }
 
-/** The idea in a record, or the reason it has none. */
-function toIdea(value: unknown): IdeaInput | string {
+/** The idea in a record (`text`/`abstract`/`proposal`, optional `title`, `id`), or the reason it has none. */
+export function toIdea(value: unknown): IdeaInput | string {
   if (!isPlainObject(value)) return `not a JSON object (got ${describeType(value)})`;
 
   let text: string | undefined;
