@@ -31,7 +31,7 @@ export interface CliIo {
   readonly stdin: () => Promise<Uint8Array>;
 }
 
-const nodeIo: CliIo = {
+export const nodeIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stdin: async () => {
@@ -41,9 +41,9 @@ const nodeIo: CliIo = {
   },
 };
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
+export function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
   if (value === undefined) return fallback;
   const picked = allowed[value];
   if (!picked) throw new UsageError(`${flag} must be one of ${Object.keys(allowed).join(', ')}; got ${value}`);

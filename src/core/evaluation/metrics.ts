@@ -180,7 +180,7 @@ function scoreMetrics(statistic: ScoreStatistic, items: readonly EvaluationItem[
   let spearmanMetric: Metric;
   if (rated.length === 0) spearmanMetric = missing(0, ratingMessage);
   else if (rated.length < MIN_SPEARMAN_N) spearmanMetric = missing(rated.length, `needs at least ${MIN_SPEARMAN_N} rated ideas with a ${name} (has ${rated.length})`);
-  else if (new Set(rated.map((p) => p.score)).size === 1) spearmanMetric = missing(rated.length, `undefined: every ${name} is the same (${rated[0]!.score}), so there is no ranking`);
+  else if (new Set(rated.map((p) => p.score)).size === 1) spearmanMetric = missing(rated.length, `undefined: every ${name} is the same (${Number(rated[0]!.score.toPrecision(6))}), so there is no ranking`);
   else if (new Set(rated.map((p) => p.rating)).size === 1) spearmanMetric = missing(rated.length, `undefined: every rating is the same (${rated[0]!.rating})`);
   else spearmanMetric = bootstrapped(rho([rated]), [rated], rho, bootstrap, 'bootstrap');
 
