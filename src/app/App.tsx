@@ -1,9 +1,10 @@
 import { useEffect } from 'react';
 import { ComparePanel } from './ComparePanel';
+import { EvaluatePanel } from './evaluate/EvaluatePanel';
 import { IdeaComposer } from './IdeaComposer';
 import { IdeasTable } from './IdeasTable';
 import { ListActions } from './ListActions';
-import { loadModelOnce, requestFromUrl } from './model-controller';
+import { loadModelOnce, requestFromUrl, resumeLastModel } from './model-controller';
 import { ModelPanel } from './ModelPanel';
 import { SettingsBar } from './SettingsBar';
 import { useReferee } from './store';
@@ -12,9 +13,11 @@ export function App() {
   const notice = useReferee((s) => s.notice);
   const setNotice = useReferee((s) => s.setNotice);
   useEffect(() => {
-    // Only a model named in the address loads by itself; otherwise nothing is downloaded until asked.
+    // A model named in the address loads by itself, and so does the last one used when this browser keeps
+    // it; otherwise nothing is downloaded until asked.
     const request = requestFromUrl(window.location.search);
     if (request.explicit) loadModelOnce(request);
+    else void resumeLastModel();
   }, []);
   return (
     <main>
@@ -39,6 +42,7 @@ export function App() {
       <ListActions />
       <IdeasTable />
       <ComparePanel />
+      <EvaluatePanel />
     </main>
   );
 }

@@ -1,29 +1,58 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState, type DragEvent } from 'react';
 import { DEFAULT_MODEL } from '../core/model-source';
 import { CachedModels } from './CachedModels';
-import { loadModel } from './model-controller';
+import { filesFromDrop, filesFromPicker } from './local-model';
+import { cancelModelLoad, loadLocalFolder, loadModel } from './model-controller';
 import { useReferee } from './store';
 
 export function ModelPanel() {
   const model = useReferee((s) => s.model);
+  const lastSource = useReferee((s) => s.lastModel?.source);
   const [source, setSource] = useState(DEFAULT_MODEL);
+  const [dragging, setDragging] = useState(false);
   const sourceId = useId();
+  const folderId = useId();
+  // The remembered source arrives from IndexedDB after the first render.
+  useEffect(() => {
+    if (lastSource) setSource(lastSource);
+  }, [lastSource]);
+  const busy = model.state === 'loading';
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (busy) return;
+    void filesFromDrop(event.dataTransfer).then((files) => (files.length ? loadLocalFolder(files) : undefined));
+  };
   return (
-    <section className="panel model" aria-labelledby="model-heading">
+    <section
+      className={`panel model${dragging ? ' dragging' : ''}`}
+      aria-labelledby="model-heading"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
       <h2 id="model-heading">Model</h2>
       <div data-testid="model-status" aria-live="polite">
         {model.state === 'idle' && <p>No model loaded yet. Nothing is downloaded until you load one.</p>}
         {model.state === 'loading' && (
-          <p>
-            Loading the model…{' '}
-            {model.total > 0 && (
-              <>
-                <progress value={model.loaded} max={model.total} aria-label="Model download" /> {(model.loaded / 1e6).toFixed(1)} of{' '}
-                {(model.total / 1e6).toFixed(1)} MB
-              </>
+          <div className="model-progress">
+            <p>{model.phase === 'download' ? 'Downloading the model…' : 'Loading the model…'}</p>
+            <progress
+              {...(model.total > 0 ? { value: model.loaded, max: model.total } : {})}
+              aria-label={model.phase === 'download' ? 'Model download' : 'Model loading'}
+            />{' '}
+            <span data-testid="model-progress">{model.detail}</span>{' '}
+            {model.phase === 'download' && (
+              <button type="button" onClick={cancelModelLoad}>
+                Cancel the download
+              </button>
             )}
-          </p>
+          </div>
         )}
+        {model.state === 'cancelled' && <p data-testid="model-cancelled">{model.message}</p>}
         {model.state === 'ready' && (
           <p>
             <strong>{model.model.id}</strong> · {model.model.dtype} on <span data-testid="model-device">{model.model.device}</span> ·{' '}
@@ -36,7 +65,7 @@ export function ModelPanel() {
           </p>
         )}
       </div>
-      {(model.state === 'idle' || model.state === 'error') && (
+      {(model.state === 'idle' || model.state === 'error' || model.state === 'cancelled') && (
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -46,6 +75,20 @@ export function ModelPanel() {
           <label htmlFor={sourceId}>Model (a converted folder under /models/, a URL, or a Hugging Face repo)</label>
           <input id={sourceId} value={source} onChange={(e) => setSource(e.target.value)} />
           <button type="submit">Load the model</button>
+          <label htmlFor={folderId} className="file">
+            Load a converted folder from this computer
+          </label>
+          <input
+            id={folderId}
+            type="file"
+            {...{ webkitdirectory: '' }}
+            onChange={(e) => {
+              const files = e.target.files ? filesFromPicker(e.target.files) : [];
+              e.target.value = '';
+              if (files.length) void loadLocalFolder(files);
+            }}
+          />
+          <p className="hint">…or drop the folder `npm run convert` wrote anywhere on this panel. It is kept in this browser and loads offline.</p>
         </form>
       )}
       <CachedModels />

@@ -1,8 +1,9 @@
-import { DEFAULT_MODEL } from '../core/model-source';
-import { createScorerWorker, ScorerClient } from '../worker/scorer-client';
+import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../core/model-source';
+import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
+import { keepLocalModel, type FileWithPath } from './local-model';
 import { startQueueRunner } from './queue-runner';
-import { checkStorageBeforeDownload } from './storage-check';
+import { describeDownload, formatBytes, TransferRate } from '../core/download-progress';
 import { useReferee } from './store';
 
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
@@ -41,33 +42,77 @@ export function loadModelOnce(request: LoadRequest): void {
   void loadModel(request);
 }
 
+/**
+ * On return to the page, loads the last model again when this browser keeps it (its config.json is in the
+ * cache): a kept model needs no network, so nothing is downloaded unasked.
+ */
+export async function resumeLastModel(): Promise<void> {
+  if (!useReferee.persist.hasHydrated()) await new Promise<void>((resolve) => useReferee.persist.onFinishHydration(() => resolve()));
+  const last = useReferee.getState().lastModel;
+  if (!last || started) return;
+  try {
+    const folder = modelFolderUrl(parseModelSource(last.source), location.origin);
+    const kept = await (await caches.open('transformers-cache')).match(new URL('config.json', folder).toString());
+    if (kept) loadModelOnce(last);
+  } catch {
+    // An unreadable remembered source or no Cache Storage: the user loads a model by hand.
+  }
+}
+
+/** Keeps a picked or dropped folder in the browser, then loads it. */
+export async function loadLocalFolder(files: readonly FileWithPath[]): Promise<void> {
+  const { setModel } = useReferee.getState();
+  setModel({ state: 'loading', phase: 'load', loaded: 0, total: 0, detail: 'Keeping the folder in this browser…' });
+  let source: string;
+  try {
+    source = await keepLocalModel(files);
+  } catch (error) {
+    setModel({ state: 'error', message: (error as Error).message });
+    return;
+  }
+  await loadModel({ source });
+}
+
 export async function loadModel(request: LoadRequest): Promise<void> {
   const { setModel } = useReferee.getState();
-  const files = new Map<string, { loaded: number; total: number }>();
-  setModel({ state: 'loading', loaded: 0, total: 0 });
+  setModel({ state: 'loading', phase: 'download', loaded: 0, total: 0, detail: 'Checking the model files…' });
   // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
   void globalThis.navigator?.storage?.persist?.().catch(() => false);
+  const storage = (await globalThis.navigator?.storage?.estimate?.().catch(() => undefined)) ?? {};
+  const rate = new TransferRate();
+  let last: { loaded: number; total: number } = { loaded: 0, total: 0 };
   try {
-    // The dtype the worker will pick is known only there; the larger of the two candidates is the safe check.
-    await checkStorageBeforeDownload(request.source, request.dtype ?? 'q4');
-    const model = await scorerClient().load(request, (progress) => {
-      files.set(progress.file, progress);
-      let loaded = 0;
-      let total = 0;
-      for (const f of files.values()) {
-        loaded += f.loaded;
-        total += f.total;
+    const model = await scorerClient().load({ ...request, storage: { quota: storage.quota, usage: storage.usage } }, (progress) => {
+      if (progress.phase === 'download') {
+        rate.add(progress.loaded, performance.now());
+        last = progress;
+        setModel({ state: 'loading', ...progress, detail: describeDownload(progress, rate.bytesPerSecond()) });
+      } else {
+        setModel({ state: 'loading', ...progress, detail: 'Preparing the model from this browser’s copy…' });
       }
-      setModel({ state: 'loading', loaded, total });
     });
     setModel({ state: 'ready', model });
+    const { source, device, dtype } = request;
+    useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), ...(dtype ? { dtype } : {}) });
   } catch (error) {
+    if (error instanceof LoadCancelled) {
+      setModel({
+        state: 'cancelled',
+        message: `Download cancelled at ${formatBytes(last.loaded)} of ${formatBytes(last.total)}. What was fetched is kept: loading again resumes from there.`,
+      });
+      return;
+    }
     setModel({ state: 'error', message: explainLoadError(request.source, (error as Error).message) });
   }
 }
 
+/** Stops a download in progress (the worker is stopped; kept bytes stay for the next try). */
+export function cancelModelLoad(): void {
+  client?.cancelLoad();
+}
+
 function explainLoadError(source: string, message: string): string {
-  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download/.test(message)) return message;
+  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download|arrived damaged|kept failing/.test(message)) return message;
   if (/Could not locate file|404|Not Found/i.test(message)) {
     return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
   }

@@ -9,7 +9,16 @@ import type { LoadedModel } from '../worker/scorer-protocol';
 
 export type ModelStatus =
   | { readonly state: 'idle' }
-  | { readonly state: 'loading'; readonly loaded: number; readonly total: number }
+  | {
+      readonly state: 'loading';
+      readonly phase: 'download' | 'load';
+      readonly loaded: number;
+      readonly total: number;
+      /** Bytes, rate and time left, in words. */
+      readonly detail: string;
+    }
+  /** The user cancelled the download; the bytes fetched so far are kept and the next load resumes. */
+  | { readonly state: 'cancelled'; readonly message: string }
   | { readonly state: 'ready'; readonly model: LoadedModel }
   | { readonly state: 'error'; readonly message: string };
 
@@ -19,6 +28,8 @@ export interface RefereeState {
   /** Ideas picked for the side-by-side view (2–4). */
   compare: string[];
   model: ModelStatus;
+  /** The last model source that loaded, with the device and dtype it was asked for: offered again on return. */
+  lastModel: { readonly source: string; readonly device?: 'webgpu' | 'wasm'; readonly dtype?: 'fp32' | 'fp16' | 'q4' | 'q4f16' } | null;
   /** A message for the user about the last action (bad input, import problems). */
   notice: { kind: 'error' | 'info'; text: string } | null;
 
@@ -35,6 +46,7 @@ export interface RefereeState {
   setSettings(patch: Partial<ListSettings>): void;
   toggleCompare(id: string): void;
   setModel(status: ModelStatus): void;
+  rememberModel(model: RefereeState['lastModel']): void;
   setNotice(notice: RefereeState['notice']): void;
 }
 
@@ -56,6 +68,7 @@ export const useReferee = create<RefereeState>()(
       settings: { ...DEFAULT_DECISION, profile: 'paper' },
       compare: [],
       model: { state: 'idle' },
+      lastModel: null,
       notice: null,
 
       addIdeas: (inputs, queue) =>
@@ -94,13 +107,14 @@ export const useReferee = create<RefereeState>()(
           compare: s.compare.includes(id) ? s.compare.filter((c) => c !== id) : s.compare.length >= 4 ? s.compare : [...s.compare, id],
         })),
       setModel: (model) => setState({ model }),
+      rememberModel: (lastModel) => setState({ lastModel }),
       setNotice: (notice) => setState({ notice }),
     }),
     {
       name: 'referee-state',
       version: 1,
       storage: createJSONStorage(() => indexedDbStorage),
-      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare }),
+      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare, lastModel: s.lastModel }),
       // An idea that was being scored when the tab closed goes back in the queue.
       merge: (persisted, current) => {
         const saved = (persisted ?? {}) as Partial<RefereeState>;

@@ -24,6 +24,7 @@ export async function useModelSource(source: string): Promise<{ id: string; kind
     return { id: basename(folder), kind: 'folder', hasFile };
   }
   const parsed = parseModelSource(source);
+  if (parsed.kind === 'local') throw new Error(`--model ${source}: local: names a folder kept in a browser; give the folder's path instead`);
   if (parsed.kind === 'site') throw new Error(`--model ${source}: no such folder (give a folder, an http(s) URL, or a Hugging Face repo id owner/name)`);
   const [id, remoteHost, remotePathTemplate] =
     parsed.kind === 'url' ? [parsed.name, parsed.base, '{model}/'] : [parsed.repo, 'https://huggingface.co/', '{model}/resolve/{revision}/'];

@@ -26,5 +26,7 @@ describe('model files and storage', () => {
     );
     expect(storageRefusal(100, { quota: 1000, usage: 900 })).toBeNull();
     expect(storageRefusal(100, {})).toBeNull();
+    expect(storageRefusal(60, { quota: 1000, usage: 900 }, 50)).toMatch(/^The model is 0 MB to download \(plus 0 MB for a moment, while its largest file is stored\)/);
+    expect(storageRefusal(50, { quota: 1000, usage: 900 }, 50)).toBeNull();
   });
 });

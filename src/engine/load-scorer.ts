@@ -18,6 +18,11 @@ export interface LoadOptions {
   readonly hasFile?: (path: string) => Promise<boolean>;
   /** What the device can hold, checked against the model's size before any weight is downloaded. */
   readonly deviceLimits?: { readonly maxBufferSize?: number };
+  /**
+   * Runs once config.json has passed the model and memory checks, before the tokenizer and weights load:
+   * the browser fetches the files into its cache here (progress, resume, hashes, storage check).
+   */
+  readonly prepareFiles?: (config: Record<string, unknown>) => Promise<void>;
 }
 
 export class ModelLoadError extends Error {}
@@ -43,6 +48,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
   let tokenizer: ChatTokenizer;
   let model: CausalLm & { dispose(): Promise<unknown> };
   try {
+    await options.prepareFiles?.(config);
     tokenizer = (await AutoTokenizer.from_pretrained(modelId, common)) as unknown as ChatTokenizer;
     model = (await AutoModelForCausalLM.from_pretrained(modelId, {
       ...common,
@@ -50,6 +56,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       device: options.device as 'cpu',
     })) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
+    if (error instanceof ModelLoadError) throw error;
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
     if (options.hasFile && !(await options.hasFile(onnxFile).catch(() => true))) {
       const checkpoint = (await options.hasFile('model.safetensors.index.json').catch(() => false)) || (await options.hasFile('model.safetensors').catch(() => false));

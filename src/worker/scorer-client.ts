@@ -9,6 +9,8 @@ import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './
  * the error), so after any model error the worker is terminated and the next call starts a fresh one and
  * loads the model again. The queue lives in the page, so nothing is lost.
  */
+export class LoadCancelled extends Error {}
+
 export class ScorerClient implements Scorer {
   private worker: Worker | null = null;
   private loadedInfo: LoadedModel | null = null;
@@ -16,6 +18,7 @@ export class ScorerClient implements Scorer {
   private loaded: Promise<LoadedModel> | null = null;
   private request: LoadRequest | null = null;
   private onProgress: (progress: LoadProgress) => void = () => {};
+  private rejectLoading: ((error: Error) => void) | null = null;
 
   constructor(private readonly createWorker: () => Worker) {}
 
@@ -64,13 +67,34 @@ export class ScorerClient implements Scorer {
     this.loaded = null;
   }
 
+  /** Stops a load in progress: its promise rejects with LoadCancelled, and nothing loads until `load` again. */
+  cancelLoad(): void {
+    const reject = this.rejectLoading;
+    this.request = null;
+    this.terminate();
+    reject?.(new LoadCancelled('The model load was cancelled'));
+  }
+
   private ensureLoaded(): Promise<LoadedModel> {
     if (!this.request) return Promise.reject(new Error('No model chosen'));
     if (!this.remote) this.replaceWorker();
-    this.loaded ??= this.remote!.load(this.request, Comlink.proxy(this.onProgress)).then(
-      (info) => (this.loadedInfo = info),
+    const remote = this.remote!;
+    const request = this.request;
+    this.loaded ??= new Promise<LoadedModel>((resolve, reject) => {
+      // A terminated worker never answers, so a cancel settles the promise from here.
+      this.rejectLoading = reject;
+      // Progress messages already in flight when the worker is stopped still arrive: drop them.
+      const onProgress = this.onProgress;
+      const forward = (progress: LoadProgress) => this.remote === remote && onProgress(progress);
+      remote.load(request, Comlink.proxy(forward)).then(resolve, reject);
+    }).then(
+      (info) => {
+        this.rejectLoading = null;
+        return (this.loadedInfo = info);
+      },
       (error: unknown) => {
-        this.terminate();
+        this.rejectLoading = null;
+        if (this.remote === remote) this.terminate();
         throw error;
       },
     );

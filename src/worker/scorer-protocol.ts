@@ -10,10 +10,13 @@ export interface LoadRequest {
   /** Forced by the URL; otherwise chosen from what the device offers. */
   readonly device?: Device;
   readonly dtype?: Dtype;
+  /** The page's `navigator.storage.estimate()`, checked against the bytes still to download. */
+  readonly storage?: { readonly quota?: number; readonly usage?: number };
 }
 
+/** `download`: fetching into the browser's cache (bytes over all files); `load`: reading it into the runtime. */
 export interface LoadProgress {
-  readonly file: string;
+  readonly phase: 'download' | 'load';
   readonly loaded: number;
   readonly total: number;
 }

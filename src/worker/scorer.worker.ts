@@ -3,15 +3,21 @@
  * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has an
  * adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM. Exposed with Comlink.
  */
+import { env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
-import { loadScorer } from '../engine/load-scorer';
+import { modelFilesFor, storageRefusal } from '../core/model-files';
+import { loadScorer, ModelLoadError } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
+import { downloadPlan, planDownload } from './model-download';
 import { useBrowserModelSource } from './transformers-env';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let scorer: QwenScorer | null = null;
+
+/** Files a converted model may lack; Transformers.js does without them. */
+const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
 
 async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dtype: Dtype; note: string; maxBufferSize?: number }> {
   const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
@@ -48,14 +54,26 @@ const api: ScorerWorkerApi = {
     scorer = null;
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note, maxBufferSize } = await chooseDevice(request);
+    const loadBytes = new Map<string, { loaded: number; total: number }>();
     scorer = await loadScorer(id, {
       device,
       dtype,
       hasFile: async (path) => (await fetch(new URL(path, folder), { method: 'HEAD' })).ok,
       deviceLimits: { maxBufferSize },
+      prepareFiles: async (config) => {
+        const cache = await caches.open(env.cacheKey);
+        const plan = await planDownload(folder, modelFilesFor(config, dtype), OPTIONAL_FILES, cache);
+        const refusal = storageRefusal(plan.remainingBytes, request.storage ?? {}, plan.largestRemaining);
+        if (refusal) throw new ModelLoadError(refusal);
+        await downloadPlan(plan, cache, (loaded, total) => onProgress({ phase: 'download', loaded, total }));
+      },
+      // After the download these are Transformers.js reading the cached files.
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
-        if (e.status === 'progress' && e.file) onProgress({ file: e.file, loaded: e.loaded ?? 0, total: e.total ?? 0 });
+        if (e.status !== 'progress' || !e.file) return;
+        loadBytes.set(e.file, { loaded: e.loaded ?? 0, total: e.total ?? 0 });
+        const all = [...loadBytes.values()];
+        onProgress({ phase: 'load', loaded: all.reduce((s, f) => s + f.loaded, 0), total: all.reduce((s, f) => s + f.total, 0) });
       },
     });
     return { ...scorer.info, id: request.source, deviceNote: note };

@@ -13,6 +13,10 @@ export function useBrowserModelSource(sourceText: string, origin: string, script
   if (source.kind === 'site') {
     env.remoteHost = `${origin}/models/`;
     env.remotePathTemplate = '{model}/';
+  } else if (source.kind === 'local') {
+    // Nothing serves this path: every file is already in the cache, put there when the folder was picked.
+    env.remoteHost = `${origin}/local-models/`;
+    env.remotePathTemplate = '{model}/';
   } else if (source.kind === 'url') {
     env.remoteHost = source.base;
     env.remotePathTemplate = '{model}/';
