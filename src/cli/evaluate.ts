@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { calibrate, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../core/evaluation/calibration';
 import { binaryLabel, parseLabelledSet, type LabelledIdea } from '../core/evaluation/labelled-set';
 import { evaluate, toEvaluationItems, type EvaluationSettings } from '../core/evaluation/metrics';
+import { evaluationDocument } from '../core/evaluation/report-document';
 import { formatCalibration, formatReport } from '../core/evaluation/report-text';
 import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../core/idea-input';
 import type { PromptProfileId } from '../core/prompt-profiles';
@@ -32,8 +33,6 @@ MAE / RMSE / Spearman against ratings, for the greedy and the expected score, ea
 Input: JSONL/JSON objects or CSV rows with the idea ("text" or "abstract", optional "title", "id") and a
 "rating" (1–10) and/or an "outcome" (accept/reject, pass/fail, true/false, 1/0). Rows without a valid label
 are reported and left out. Exit code 0 when every row was read and every idea scored, 1 otherwise.`;
-
-export const EVALUATION_SCHEMA_ID = 'referee.evaluation';
 
 export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -108,19 +107,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
   }
 
   if (args.json) {
-    const document = {
-      schema: EVALUATION_SCHEMA_ID,
-      version: 1,
-      file: basename(args.input),
-      model,
-      profile: args.profile,
-      report,
-      ideas: labelled.map((l, i) => ({ where: l.where, ...(l.idea.id !== undefined ? { id: l.idea.id } : {}), ...items[i]! })),
-      skipped,
-      ...(calibration
-        ? { calibration: calibration.ok ? { calibrator: calibration.report.calibrator, heldOut: calibration.report.heldOut, notes: calibration.report.notes, file: args.calibrate } : { error: calibration.message } }
-        : {}),
-    };
+    const document = evaluationDocument({ file: basename(args.input), model, profile: args.profile, report, labelled, items, skipped, ...(calibration ? { calibration } : {}) });
     io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     io.stdout(`Model ${model.id} (${model.dtype}, ${model.device}), ${args.profile} prompt, on ${basename(args.input)}.\n`);
