@@ -8,6 +8,7 @@ import { binaryLabel, parseLabelledSet } from '../src/core/evaluation/labelled-s
 import { evaluate, METRIC_NAMES, PAPER_SETTINGS, toEvaluationItems, type EvaluationItem, type EvaluationReport } from '../src/core/evaluation/metrics';
 import type { EvaluationDocument } from '../src/core/evaluation/report-document';
 import { formatMetric } from '../src/core/evaluation/report-text';
+import { ExportSchema } from '../src/core/scored-idea';
 import { loadScorer } from '../src/engine/load-scorer';
 import { LABELLED_IDEAS, LABELLED_JSONL } from '../src/fixtures/labelled-ideas';
 import { expect, test } from './fixtures';
@@ -135,6 +136,24 @@ test.describe('evaluate and calibrate in the page', () => {
     await expect(panel.getByTestId('eval-progress')).toHaveText('labelled.jsonl: 16 of 16 labelled ideas scored');
     await expect(panel.getByTestId('accuracy-greedy')).toHaveText(formatMetric('accuracy', doc.report.greedy.accuracy));
     expect(await shownCalibrated()).toEqual(before);
+
+    // Opted in, the ideas list shows the calibrated P(accept) next to the raw one, says what it rests on, and
+    // its export carries both with the calibrator.
+    await page.getByLabel('Title (optional)').fill('Calibrated');
+    await page.getByLabel('Idea (abstract or proposal)').fill('Route each token to 2 of 64 experts.');
+    await page.getByRole('button', { name: 'Add and score' }).click();
+    const row = page.getByTestId('idea-row').first();
+    await expect(row).toHaveAttribute('data-status', 'scored', { timeout: SCORE_TIMEOUT });
+    await expect(page.getByTestId('calibration-note')).toContainText('Calibrated P(accept): Platt scaling fitted on 8 labelled ideas (4 positive) from labelled.jsonl');
+    await expect(row.getByTestId('p-accept')).toHaveText(/^\d+% · \d+% calibrated$/);
+    const ideasExport = ExportSchema.parse(JSON.parse((await download(page, 'Export JSON')).toString('utf8')));
+    expect(ideasExport.calibrator).toEqual(exported);
+    const scoredIdea = ideasExport.ideas[0]!;
+    expect(scoredIdea.calibratedPAccept).toBe(Number(await row.getByTestId('p-accept-calibrated').getAttribute('data-value')));
+    expect(Math.abs(scoredIdea.calibratedPAccept! - applyCalibrator(exported, scoredIdea.result!.pAbove))).toBeLessThan(1e-12);
+    await panel.getByLabel('Show calibrated P(accept)').uncheck();
+    await expect(row.getByTestId('p-accept-calibrated')).toHaveCount(0);
+    await expect(page.getByTestId('calibration-note')).toHaveCount(0);
   });
 
   test('rows without a valid label are listed with the reason; a calibrator that is not one is refused', async ({ page }) => {

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { withSettings, type IdeaEntry } from '../core/idea-list';
 import type { DecisionSettings } from '../core/score-stats';
 import { DistributionChart } from './DistributionChart';
+import { CalibratedPAccept, CalibrationNote } from './evaluate/CalibratedPAccept';
 import { percent, score, twoDecimals } from './format';
 import { useReferee } from './store';
 
@@ -51,6 +52,7 @@ export function IdeasTable() {
         <caption>
           Your ideas. P(accept) is the model's probability of a score {settings.comparison === '>' ? 'above' : 'at least'} {settings.threshold}, not
           calibrated odds of acceptance.
+          <CalibrationNote />
         </caption>
         <thead>
           <tr>
@@ -121,7 +123,10 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
       <td data-testid="expected">
         {result ? `${twoDecimals(result.expected)}${result.spread !== null ? ` ± ${twoDecimals(result.spread)}` : ''}` : '—'}
       </td>
-      <td data-testid="p-accept">{result ? percent(result.pAbove) : '—'}</td>
+      <td data-testid="p-accept">
+        {result ? percent(result.pAbove) : '—'}
+        {idea.result && <CalibratedPAccept result={idea.result} />}
+      </td>
       <td data-testid="decision">
         {result ? (result.decision.pass === null ? 'no score' : result.decision.pass ? 'pass' : 'fail') : '—'}
       </td>

@@ -1,4 +1,5 @@
 import { exportCsv, exportJson, exportJsonl } from '../core/idea-list';
+import { useShownCalibrator } from './evaluate/CalibratedPAccept';
 import { useReferee } from './store';
 
 function download(name: string, type: string, content: string): void {
@@ -15,6 +16,8 @@ export function ListActions() {
   const ideas = useReferee((s) => s.ideas);
   const { queue, cancelQueue, clearIdeas } = useReferee.getState();
   const settings = useReferee((s) => s.settings);
+  // Calibrated P(accept) goes into the exports only when the user opted in (with the calibrator that made it).
+  const calibrator = useShownCalibrator();
   const waiting = ideas.filter((i) => i.status === 'queued' || i.status === 'scoring').length;
   const unscored = ideas.filter((i) => i.status === 'draft' || i.status === 'failed' || i.stale);
   const done = ideas.filter((i) => i.status === 'scored').length;
@@ -30,13 +33,13 @@ export function ListActions() {
       <button type="button" disabled={waiting === 0} onClick={cancelQueue}>
         Cancel the queue
       </button>
-      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.json`, 'application/json', JSON.stringify(exportJson(ideas, settings), null, 2))}>
+      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.json`, 'application/json', JSON.stringify(exportJson(ideas, settings, new Date(), calibrator), null, 2))}>
         Export JSON
       </button>
-      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.jsonl`, 'application/x-ndjson', exportJsonl(ideas, settings))}>
+      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.jsonl`, 'application/x-ndjson', exportJsonl(ideas, settings, calibrator))}>
         Export JSONL
       </button>
-      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.csv`, 'text/csv', exportCsv(ideas, settings))}>
+      <button type="button" disabled={done === 0} onClick={() => download(`referee-${stamp}.csv`, 'text/csv', exportCsv(ideas, settings, calibrator))}>
         Export CSV
       </button>
       <button type="button" disabled={ideas.length === 0} onClick={() => window.confirm('Remove every idea from the list?') && clearIdeas()}>

@@ -1,3 +1,4 @@
+import { calibratedPAccept, describeCalibrator, type Calibrator } from './evaluation/calibration';
 import type { IdeaInput } from './idea-input';
 import { decide, pAbove, type DecisionSettings } from './score-stats';
 import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
@@ -41,19 +42,27 @@ export function toScoredIdea(entry: IdeaEntry, settings: DecisionSettings): Scor
   };
 }
 
-/** The versioned JSON export: every idea that has an outcome, with its provenance, under the current settings. */
-export function exportJson(entries: readonly IdeaEntry[], settings: DecisionSettings, now = new Date()): ScoresExport {
+/**
+ * The versioned JSON export: every idea that has an outcome, with its provenance, under the current settings.
+ * With a calibrator (only when the user opted in), each scored idea also carries its calibrated P(accept)
+ * and the export carries the calibrator itself, which says what it was fitted on.
+ */
+export function exportJson(entries: readonly IdeaEntry[], settings: DecisionSettings, now = new Date(), calibrator: Calibrator | null = null): ScoresExport {
+  const ideas = entries.map((e) => toScoredIdea(e, settings)).filter((e): e is ScoredIdea => e !== null);
+  if (!calibrator) return { schema: SCHEMA_ID, version: SCHEMA_VERSION, exportedAt: now.toISOString(), ideas };
   return {
     schema: SCHEMA_ID,
     version: SCHEMA_VERSION,
     exportedAt: now.toISOString(),
-    ideas: entries.map((e) => toScoredIdea(e, settings)).filter((e): e is ScoredIdea => e !== null),
+    ideas: ideas.map((idea) => (idea.result ? { ...idea, calibratedPAccept: calibratedPAccept(calibrator, idea.result) } : idea)),
+    calibrator,
   };
 }
 
-export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSettings): string {
-  return exportJson(entries, settings)
-    .ideas.map((idea) => `${JSON.stringify({ schema: SCHEMA_ID, version: SCHEMA_VERSION, ...idea })}\n`)
+export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
+  const calibratedBy = calibrator ? describeCalibrator(calibrator) : undefined;
+  return exportJson(entries, settings, new Date(), calibrator)
+    .ideas.map((idea) => `${JSON.stringify({ schema: SCHEMA_ID, version: SCHEMA_VERSION, ...idea, ...(idea.calibratedPAccept !== undefined ? { calibratedBy } : {}) })}\n`)
     .join('');
 }
 
@@ -64,9 +73,10 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A flat table for spreadsheets (the distribution stays in the JSON export). */
-export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings): string {
-  const rows = exportJson(entries, settings).ideas.map((idea) => {
+/** A flat table for spreadsheets (the distribution stays in the JSON export); calibrated columns only with a calibrator. */
+export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
+  const calibratedBy = calibrator ? describeCalibrator(calibrator) : '';
+  const rows = exportJson(entries, settings, new Date(), calibrator).ideas.map((idea) => {
     const r = idea.result;
     return [
       idea.id,
@@ -86,9 +96,11 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
       r?.provenance.model.device,
       r?.provenance.profile,
       idea.error?.message,
+      ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
     ].map(csvCell);
   });
-  return [CSV_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+  const columns = calibrator ? [...CSV_COLUMNS, 'p_accept_calibrated', 'calibrated_by'] : CSV_COLUMNS;
+  return [columns.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
 }
 
 export class ImportError extends Error {}

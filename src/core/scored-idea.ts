@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CalibratorSchema } from './evaluation/calibrator-schema';
 
 /**
  * The one versioned schema for scored ideas: the CLI's JSONL lines, the app's export and its import.
@@ -68,6 +69,10 @@ export const ScoredIdeaSchema = z.object({
   status: z.enum(['scored', 'failed']),
   result: ScoreResultSchema.optional(),
   error: IdeaErrorSchema.optional(),
+  /** Only when the user opted in to a calibrator: P(accept) through it (the raw one stays in `result.pAbove`). */
+  calibratedPAccept: probability.optional(),
+  /** What that calibrator was fitted on, in words (JSONL and CSV, which carry no calibrator of their own). */
+  calibratedBy: z.string().optional(),
 });
 
 /** One JSONL line: a scored idea that names its schema. */
@@ -78,6 +83,8 @@ export const ExportSchema = z.object({
   version: z.literal(SCHEMA_VERSION),
   exportedAt: z.string(),
   ideas: z.array(ScoredIdeaSchema),
+  /** The calibrator behind every `calibratedPAccept`, when the user opted in to one. */
+  calibrator: CalibratorSchema.optional(),
 });
 
 export type ScoreResult = z.infer<typeof ScoreResultSchema>;

@@ -5,7 +5,7 @@
  * (`referee.calibrator` v1) that records what it was fitted on, so nothing calibrated is shown without it.
  * Pure logic; no DOM, no I/O.
  */
-import { z } from 'zod';
+import { CALIBRATOR_SCHEMA_ID, CALIBRATOR_SCHEMA_VERSION, CalibratorSchema, type Calibrator } from './calibrator-schema';
 import { pAbove, type Comparison } from '../score-stats';
 import type { ScoreResult } from '../scored-idea';
 import { labelRuleText, type EvaluationSettings } from './metrics';
@@ -217,55 +217,7 @@ export function reliability(probabilities: readonly number[], labels: readonly b
 // ---------------------------------------------------------------------------------------------
 // The stored calibrator
 
-export const CALIBRATOR_SCHEMA_ID = 'referee.calibrator';
-export const CALIBRATOR_SCHEMA_VERSION = 1;
-
-const probability = z.number().min(0).max(1);
-const PlattFitSchema = z.object({ method: z.literal('platt'), a: z.number(), b: z.number(), epsilon: z.number().positive().max(0.5) });
-const IsotonicFitSchema = z.object({ method: z.literal('isotonic'), x: z.array(probability).min(1), y: z.array(probability).min(1) });
-
-const ReliabilitySummarySchema = z.object({ ece: z.number().nullable(), brier: z.number().nullable() });
-
-export const CalibratorSchema = z
-  .object({
-    schema: z.literal(CALIBRATOR_SCHEMA_ID),
-    version: z.literal(CALIBRATOR_SCHEMA_VERSION),
-    /** What it maps: the raw P(score ⋛ threshold) over all probability mass, at the threshold below. */
-    input: z.literal('pAccept'),
-    fit: z.discriminatedUnion('method', [PlattFitSchema, IsotonicFitSchema]),
-    fittedOn: z.object({
-      /** The labelled file's name (null when not from a file). */
-      file: z.string().nullable(),
-      /** Ideas in the fitting part, and how many of them were positive. */
-      n: z.number().int().positive(),
-      positives: z.number().int().nonnegative(),
-      /** Ideas held out to check it. */
-      heldOut: z.number().int().nonnegative(),
-      heldOutPositives: z.number().int().nonnegative(),
-      labelRule: z.string(),
-      model: z.object({ id: z.string(), revision: z.string().nullable(), dtype: z.string(), device: z.string() }),
-      profile: z.enum(['paper', 'agent']),
-      threshold: z.number(),
-      comparison: z.enum(['>', '>=']),
-      split: z.object({ seed: z.number().int(), trainFraction: z.number().gt(0).lt(1) }),
-      fittedAt: z.string(),
-    }),
-    /** ECE and Brier on the held-out part, with the raw and with the calibrated probabilities. */
-    heldOut: z.object({ before: ReliabilitySummarySchema, after: ReliabilitySummarySchema }),
-  })
-  .superRefine((c, ctx) => {
-    if (c.fit.method !== 'isotonic') return;
-    const { x, y } = c.fit;
-    if (x.length !== y.length) ctx.addIssue({ code: 'custom', path: ['fit'], message: 'isotonic x and y differ in length' });
-    for (let i = 1; i < x.length; i++) {
-      if (!(x[i]! >= x[i - 1]!) || !(y[i]! >= y[i - 1]!)) {
-        ctx.addIssue({ code: 'custom', path: ['fit'], message: 'isotonic breakpoints must ascend' });
-        break;
-      }
-    }
-  });
-
-export type Calibrator = z.infer<typeof CalibratorSchema>;
+export { CALIBRATOR_SCHEMA_ID, CALIBRATOR_SCHEMA_VERSION, CalibratorSchema, type Calibrator };
 
 /** The calibrated probability for a raw P(accept). */
 export function applyCalibrator(calibrator: Calibrator, p: number): number {
@@ -291,7 +243,7 @@ export function describeCalibrator(c: Calibrator): string {
 
 export class CalibratorImportError extends Error {}
 
-/** Reads a stored calibrator back, validated against the schema. */
+/** Reads a stored calibrator back (or the one a Referee export or evaluation report carries), validated against the schema. */
 export function parseCalibrator(content: string): Calibrator {
   let parsed: unknown;
   try {
@@ -299,7 +251,15 @@ export function parseCalibrator(content: string): Calibrator {
   } catch (error) {
     throw new CalibratorImportError(`not valid JSON: ${(error as Error).message}`);
   }
-  const result = CalibratorSchema.safeParse(parsed);
+  // A Referee export (`referee.scores`) or evaluation report (`referee.evaluation`) that carries one works too.
+  const document = parsed as { schema?: unknown; calibrator?: unknown; calibration?: { calibrator?: unknown } } | null;
+  const candidate =
+    document?.schema === 'referee.scores' && document.calibrator !== undefined
+      ? document.calibrator
+      : document?.schema === 'referee.evaluation' && document.calibration?.calibrator !== undefined
+        ? document.calibration.calibrator
+        : parsed;
+  const result = CalibratorSchema.safeParse(candidate);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new CalibratorImportError(`not a valid Referee calibrator (${CALIBRATOR_SCHEMA_ID} v${CALIBRATOR_SCHEMA_VERSION}): ${issue ? `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}` : 'unknown problem'}`);
