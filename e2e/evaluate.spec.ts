@@ -156,6 +156,24 @@ test.describe('evaluate and calibrate in the page', () => {
     await expect(page.getByTestId('calibration-note')).toHaveCount(0);
   });
 
+  test('a reload mid-way through scoring a labelled set loses nothing, and the rest is scored', async ({ page }) => {
+    const many = Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `Idea ${i}: ${LABELLED_IDEAS[i % 16]!.text}`, rating: 1 + (i % 10) * 0.9 })).join('\n');
+    await page.goto(`/?model=tiny-varied-qwen2&dtype=${VARIED_DTYPE}`);
+    await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: SCORE_TIMEOUT });
+    const panel = page.getByTestId('evaluate-panel');
+    await panel.getByLabel('Labelled set (JSON, JSONL or CSV)').setInputFiles({ name: 'many.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(many) });
+    await panel.getByRole('button', { name: 'Score the labelled set (60)' }).click();
+    const scoredRows = panel.locator('[data-testid="eval-row"][data-status="scored"]');
+    await expect(scoredRows.first()).toBeVisible({ timeout: SCORE_TIMEOUT });
+    const before = await scoredRows.count();
+    expect(before).toBeLessThan(60);
+    await page.reload();
+    await expect(panel.getByTestId('eval-row')).toHaveCount(60);
+    expect(await scoredRows.count()).toBeGreaterThanOrEqual(before);
+    await expect(panel.getByTestId('eval-progress')).toHaveText('many.jsonl: 60 of 60 labelled ideas scored', { timeout: SCORE_TIMEOUT });
+    await expect(panel.getByTestId('accuracy-greedy-n')).toHaveText('60');
+  });
+
   test('rows without a valid label are listed with the reason; a calibrator that is not one is refused', async ({ page }) => {
     await page.goto('/');
     const panel = page.getByTestId('evaluate-panel');
