@@ -63,6 +63,10 @@ test('cancelling a download leaves no partial file in the cache, and loading aga
   await page.getByRole('button', { name: 'Load the model' }).click();
   // One bar over all files, with bytes, rate and time left.
   await expect(page.getByTestId('model-progress')).toHaveText(/MB of \d+\.\d MB · [\d.]+ MB\/s · about \d+ s left/, { timeout: TIMEOUT });
+  // Cancel well into the weights file (tokenizer.json, 11 MB, comes first), past a few flushed pieces.
+  await expect
+    .poll(async () => Number(/^([\d.]+) MB of/.exec((await page.getByTestId('model-progress').textContent()) ?? '')?.[1] ?? 0), { timeout: TIMEOUT })
+    .toBeGreaterThan(40);
   await page.getByRole('button', { name: 'Cancel the download' }).click();
   await expect(page.getByTestId('model-cancelled')).toHaveText(/Download cancelled at [\d.]+ MB of [\d.]+ MB\. What was fetched is kept/);
   const cached = await cachedUrls(page);
@@ -85,4 +89,26 @@ test('a file whose bytes do not match the published SHA-256 is refused with a cl
   await page.getByLabel('Idea (abstract or proposal)').fill('Kept for later.');
   await page.getByRole('button', { name: 'Add without scoring' }).click();
   await expect(page.getByTestId('idea-row')).toHaveCount(1);
+});
+
+test('a converted folder picked from this computer is kept in the browser, scores with no server, and loads again after a reload', async ({ page, context }) => {
+  const modelRequests: string[] = [];
+  await context.route(/\/(local-)?models\//, (route) => {
+    modelRequests.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await page.goto('/');
+  await page.getByLabel('Load a converted folder from this computer').setInputFiles(path.join(FIXTURES_DIR, 'checkpoints', 'tiny-planted-qwen2'));
+  await expect(page.getByTestId('model-error')).toHaveText(/holds a safetensors checkpoint, not an ONNX build: convert it first/);
+
+  await page.getByLabel('Load a converted folder from this computer').setInputFiles(path.join(FIXTURES_DIR, 'tiny-planted-qwen2'));
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
+  await expect(page.getByTestId('cached-model')).toHaveText([/\/local-models\/tiny-planted-qwen2\/$/]);
+  await scorePlanted(page);
+
+  // The last model is remembered, and a kept one loads by itself on return.
+  await page.reload();
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
+  await expect(page.getByText('local:tiny-planted-qwen2')).toBeVisible();
+  expect(modelRequests).toEqual([]);
 });

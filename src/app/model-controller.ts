@@ -4,7 +4,7 @@ import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
 import { keepLocalModel, type FileWithPath } from './local-model';
 import { startQueueRunner } from './queue-runner';
 import { describeDownload, formatBytes, TransferRate } from '../core/download-progress';
-import { useReferee } from './store';
+import { useReferee, type ModelStatus } from './store';
 
 const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
 const DEVICES: readonly Device[] = ['webgpu', 'wasm'];
@@ -28,7 +28,7 @@ let client: ScorerClient | null = null;
 export function scorerClient(): ScorerClient {
   if (!client) {
     client = new ScorerClient(createScorerWorker);
-    startQueueRunner(client);
+    startQueueRunner(client, { onRuntimeFailure: reloadAfterRuntimeFailure });
   }
   return client;
 }
@@ -73,8 +73,13 @@ export async function loadLocalFolder(files: readonly FileWithPath[]): Promise<v
   await loadModel({ source });
 }
 
+/** Counts loads, so a load superseded by a newer one (its worker replaced) reports nothing. */
+let loadGeneration = 0;
+
 export async function loadModel(request: LoadRequest): Promise<void> {
-  const { setModel } = useReferee.getState();
+  const generation = ++loadGeneration;
+  const current = () => generation === loadGeneration;
+  const setModel = (status: ModelStatus) => current() && useReferee.getState().setModel(status);
   setModel({ state: 'loading', phase: 'download', loaded: 0, total: 0, detail: 'Checking the model files…' });
   // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
   void globalThis.navigator?.storage?.persist?.().catch(() => false);
@@ -91,6 +96,7 @@ export async function loadModel(request: LoadRequest): Promise<void> {
         setModel({ state: 'loading', ...progress, detail: 'Preparing the model from this browser’s copy…' });
       }
     });
+    if (!current()) return;
     setModel({ state: 'ready', model });
     const { source, device, dtype } = request;
     useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), ...(dtype ? { dtype } : {}) });
@@ -104,6 +110,17 @@ export async function loadModel(request: LoadRequest): Promise<void> {
     }
     setModel({ state: 'error', message: explainLoadError(request.source, (error as Error).message) });
   }
+}
+
+function reloadAfterRuntimeFailure(message: string): void {
+  const { lastModel, setNotice } = useReferee.getState();
+  if (!lastModel) return;
+  // loadModel marks the model as loading before it yields, so the queue waits for the fresh worker.
+  void loadModel(lastModel);
+  setNotice({
+    kind: 'error',
+    text: `The model stopped working while scoring (${message}). Referee is loading it again in a fresh worker; the queue goes on when it is ready.`,
+  });
 }
 
 /** Stops a download in progress (the worker is stopped; kept bytes stay for the next try). */

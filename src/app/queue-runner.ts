@@ -5,8 +5,10 @@ import { useReferee } from './store';
  * Scores queued ideas one at a time in list order while a model is ready. The queue is the store (persisted),
  * so a reload resumes it and a replaced worker loses nothing.
  */
-export function startQueueRunner(client: ScorerClient): () => void {
+export function startQueueRunner(client: ScorerClient, hooks: { onRuntimeFailure(message: string): void }): () => void {
   let running = false;
+  /** Ideas already given a second try after a runtime failure: a second failure marks them failed. */
+  const retried = new Set<string>();
   const tick = async (): Promise<void> => {
     const state = useReferee.getState();
     if (running || state.model.state !== 'ready') return;
@@ -17,6 +19,16 @@ export function startQueueRunner(client: ScorerClient): () => void {
     state.markScoring(next.id);
     const { settings } = state;
     const outcome = await client.score(scored, { profile: settings.profile, decision: settings });
+    if (!outcome.ok && outcome.error.code === 'model-error' && !retried.has(next.id)) {
+      // The runtime broke (a lost GPU device, out of memory): the idea goes back in the queue, the model is
+      // loaded again in a fresh worker, and scoring resumes when it is ready.
+      retried.add(next.id);
+      useReferee.getState().requeue(next.id);
+      running = false;
+      hooks.onRuntimeFailure(outcome.error.message);
+      return;
+    }
+    retried.delete(next.id);
     useReferee.getState().finish(next.id, outcome, scored);
     running = false;
     void tick();

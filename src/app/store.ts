@@ -39,6 +39,8 @@ export interface RefereeState {
   queue(ids: readonly string[]): void;
   cancelQueue(): void;
   markScoring(id: string): void;
+  /** Puts an idea that was being scored back in the queue (its run was cut short). */
+  requeue(id: string): void;
   /** Records an outcome for the text that was scored; if the idea changed meanwhile, its score is marked stale. */
   finish(id: string, outcome: ScoreOutcome, scored: IdeaInput): void;
   replaceIdeas(entries: IdeaEntry[]): void;
@@ -88,6 +90,7 @@ export const useReferee = create<RefereeState>()(
         setState((s) => ({ ideas: s.ideas.map((i) => (ids.includes(i.id) && i.status !== 'scoring' ? { ...i, status: 'queued' } : i)) })),
       cancelQueue: () => setState((s) => ({ ideas: s.ideas.map((i) => (i.status === 'queued' ? { ...i, status: i.result ? 'scored' : 'draft' } : i)) })),
       markScoring: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => ({ ...i, status: 'scoring' })) })),
+      requeue: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => (i.status === 'scoring' ? { ...i, status: 'queued' } : i)) })),
       finish: (id, outcome, scored) =>
         setState((s) => ({
           ideas: mapIdea(s.ideas, id, (i) => {

@@ -36,7 +36,11 @@ async function readMeta(directory: FileSystemDirectoryHandle, key: string): Prom
 
 const sameFile = (a: PartialFileMeta | null, b: PartialFileMeta) => a !== null && a.url === b.url && a.version === b.version && a.size === b.size;
 
+const FLUSH_EVERY = 4 << 20;
+
 export class PartialDownload {
+  private unflushed = 0;
+
   private constructor(
     private readonly directory: FileSystemDirectoryHandle,
     private readonly key: string,
@@ -81,6 +85,12 @@ export class PartialDownload {
   append(bytes: Uint8Array): void {
     const handle = this.handle();
     handle.write(bytes, { at: handle.getSize() });
+    // Flushed every few MB: a worker stopped mid-file (cancel, closed tab) keeps what was flushed.
+    this.unflushed += bytes.length;
+    if (this.unflushed >= FLUSH_EVERY) {
+      handle.flush();
+      this.unflushed = 0;
+    }
   }
 
   restart(): void {

@@ -6,8 +6,8 @@ import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './
 
 /**
  * The page's handle on the engine worker. A runtime that failed once stays broken (Transformers.js keeps
- * the error), so after any model error the worker is terminated and the next call starts a fresh one and
- * loads the model again. The queue lives in the page, so nothing is lost.
+ * the error; a lost GPU device does not come back), so after any model error the worker is terminated; the
+ * next call starts a fresh one and loads the model again. The queue lives in the page, so nothing is lost.
  */
 export class LoadCancelled extends Error {}
 
@@ -44,13 +44,13 @@ export class ScorerClient implements Scorer {
   }
 
   async score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
-    await this.ensureLoaded();
     try {
+      await this.ensureLoaded();
       const outcome = await this.remote!.score(idea, options);
-      if (!outcome.ok && outcome.error.code === 'model-error') this.replaceWorker();
+      if (!outcome.ok && outcome.error.code === 'model-error') this.terminate();
       return outcome;
     } catch (error) {
-      this.replaceWorker();
+      this.terminate();
       return { ok: false, error: { code: 'model-error', message: (error as Error).message } };
     }
   }
@@ -61,6 +61,10 @@ export class ScorerClient implements Scorer {
   }
 
   terminate(): void {
+    // A stopped worker never answers: settle a load still waiting on it.
+    const reject = this.rejectLoading;
+    this.rejectLoading = null;
+    reject?.(new LoadCancelled('The worker was stopped before the model loaded'));
     this.worker?.terminate();
     this.worker = null;
     this.remote = null;
@@ -69,10 +73,8 @@ export class ScorerClient implements Scorer {
 
   /** Stops a load in progress: its promise rejects with LoadCancelled, and nothing loads until `load` again. */
   cancelLoad(): void {
-    const reject = this.rejectLoading;
     this.request = null;
     this.terminate();
-    reject?.(new LoadCancelled('The model load was cancelled'));
   }
 
   private ensureLoaded(): Promise<LoadedModel> {

@@ -92,4 +92,23 @@ const api: ScorerWorkerApi = {
   },
 };
 
+/**
+ * For devtools and the browser tests: makes the runtime fail the way it does when the GPU is lost (the
+ * WebGPU device is destroyed; on WASM, where there is no device, the model's sessions are released).
+ */
+(self as unknown as { refereeDiagnostics: unknown }).refereeDiagnostics = {
+  async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
+    if (!scorer) return 'nothing-loaded';
+    if (scorer.info.device === 'webgpu') {
+      const device = await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device;
+      if (device) {
+        device.destroy();
+        return 'gpu-device-destroyed';
+      }
+    }
+    await scorer.dispose();
+    return 'sessions-released';
+  },
+};
+
 Comlink.expose(api);
