@@ -69,16 +69,27 @@ export async function planDownload(folder: string, paths: readonly string[], opt
   };
 }
 
+/** Progress goes to the page at most this often: a multi-GB download arrives in tens of thousands of pieces. */
+const PROGRESS_EVERY_MS = 100;
+
 /** Downloads every planned file not yet cached; `onProgress` gets bytes done over all files. */
 export async function downloadPlan(plan: DownloadPlan, cache: Cache, onProgress: (loaded: number, total: number) => void): Promise<void> {
   let loaded = plan.files.reduce((sum, f) => sum + (f.cached ? (f.size ?? 0) : f.keptBytes), 0);
-  onProgress(loaded, plan.totalBytes);
+  let reportedAt = 0;
+  const report = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - reportedAt < PROGRESS_EVERY_MS) return;
+    reportedAt = now;
+    onProgress(loaded, plan.totalBytes);
+  };
+  report(true);
   for (const file of plan.files) {
     if (file.cached) continue;
     await downloadFile(file, cache, (delta) => {
       loaded += delta;
-      onProgress(loaded, plan.totalBytes);
+      report(delta < 0);
     });
+    report(true);
   }
 }
 
