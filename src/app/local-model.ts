@@ -5,8 +5,8 @@
  */
 import { LOCAL_MODELS_PATH, planLocalModel } from '../core/local-model-folder';
 import { storageRefusal } from '../core/model-files';
+import { CACHE_NAME } from './model-cache';
 
-const CACHE_NAME = 'transformers-cache';
 
 /** A picked file with its path inside the picked folder. */
 export interface FileWithPath {

@@ -2,7 +2,8 @@
  * The models Transformers.js keeps in the browser's Cache Storage (cache "transformers-cache", one entry per
  * file URL), grouped by model folder so each can be listed with its size and deleted.
  */
-const CACHE_NAME = 'transformers-cache';
+/** Transformers.js's default `env.cacheKey`: where it looks for model files before fetching them. */
+export const CACHE_NAME = 'transformers-cache';
 
 export interface CachedModel {
   /** The folder URL the files were fetched from, e.g. http://host/models/tiny-planted-qwen2/ */

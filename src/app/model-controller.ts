@@ -2,6 +2,7 @@ import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../core/model-s
 import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
 import { keepLocalModel, type FileWithPath } from './local-model';
+import { CACHE_NAME } from './model-cache';
 import { startQueueRunner } from './queue-runner';
 import { describeDownload, formatBytes, TransferRate } from '../core/download-progress';
 import { useReferee, type ModelStatus } from './store';
@@ -52,7 +53,7 @@ export async function resumeLastModel(): Promise<void> {
   if (!last || started) return;
   try {
     const folder = modelFolderUrl(parseModelSource(last.source), location.origin);
-    const kept = await (await caches.open('transformers-cache')).match(new URL('config.json', folder).toString());
+    const kept = await (await caches.open(CACHE_NAME)).match(new URL('config.json', folder).toString());
     if (kept) loadModelOnce(last);
   } catch {
     // An unreadable remembered source or no Cache Storage: the user loads a model by hand.

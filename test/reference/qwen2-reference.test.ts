@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyRope, halfToNumber, logSoftmax, Qwen2Reference } from './qwen2-reference';
+import { mulberry32 } from '../../src/core/prng';
 
 // ---------------------------------------------------------------------------------------------
 // Tiny checkpoint writer
@@ -53,16 +54,6 @@ function safetensorsBytes(tensors: Record<string, T>, dtype: DType): Buffer {
   return out;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CFG = { H: 32, L: 2, NH: 2, NKV: 1, D: 16, I: 48, V: 50 };
 

@@ -3,18 +3,9 @@
  * the Wilson interval, a percentile bootstrap, AUROC (Mann–Whitney with mid-ranks), Spearman's rho
  * (Pearson on average ranks), MAE and RMSE. Pure functions; no DOM, no I/O.
  */
+import { mulberry32 } from '../prng';
 
-/** Mulberry32: a tiny deterministic 32-bit PRNG, so a seed gives the same interval in Node and the page. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A uniformly random integer in [0, n). */
 export function randomIndex(random: () => number, n: number): number {
