@@ -211,6 +211,11 @@ describe('parseIdeas: JSON', () => {
 });
 
 describe('parseIdeas: CSV', () => {
+  it('takes any column name as a plain field: the first of two same-named columns wins, "__proto__" is just a name', () => {
+    const content = 'text,__proto__,constructor,TEXT\nIdea one.,x,y,shadowed\n';
+    expect(parseIdeas(content).ideas).toEqual([{ text: 'Idea one.' }]);
+  });
+
   it('reads rows by case-insensitive column names', () => {
     const content = 'ID,Title,Abstract,Extra\n1,First,Idea one.,x\n2,,Idea two.,y\n';
     expect(parseIdeas(content)).toEqual({

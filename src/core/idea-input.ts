@@ -164,13 +164,23 @@ function everyLineIsJson(content: string): boolean {
  * `fileName`'s extension, then from the content. `fileName`, when given, prefixes InputError messages.
  */
 export function parseIdeas(content: string, options: { format?: InputFormat; fileName?: string } = {}): ParsedIdeas {
+  return readInput(content, options, (normalized, format) => {
+    if (normalized.trim() === '') throw new InputError('no ideas found');
+    const result = format === 'text' ? parseText(normalized) : ideasFrom(readRecords(normalized, format, requireTextColumn));
+    if (result.ideas.length === 0 && result.problems.length === 0) throw new InputError('no ideas found');
+    return { format, ...result };
+  });
+}
+
+/**
+ * Runs `parse` on the input with its BOM stripped and newlines normalized, in the format given or detected
+ * (from `fileName`'s extension, then the content); `fileName`, when given, prefixes InputError messages.
+ */
+export function readInput<T>(content: string, options: { format?: InputFormat; fileName?: string }, parse: (normalized: string, format: InputFormat) => T): T {
   const normalized = normalizeNewlines(stripBom(content));
   const format = options.format ?? detectFormat(normalized, options.fileName);
   try {
-    if (normalized.trim() === '') throw new InputError('no ideas found');
-    const result = PARSERS[format](normalized);
-    if (result.ideas.length === 0 && result.problems.length === 0) throw new InputError('no ideas found');
-    return { format, ...result };
+    return parse(normalized, format);
   } catch (error) {
     if (error instanceof InputError && options.fileName !== undefined) {
       throw new InputError(`${options.fileName}: ${error.message}`);
@@ -179,34 +189,63 @@ export function parseIdeas(content: string, options: { format?: InputFormat; fil
   }
 }
 
+/** One record of a JSON Lines, JSON or CSV input, before it is read: where it was, and its value or why it has none. */
+export type InputRecord = { readonly where: string; readonly value: unknown } | { readonly where: string; readonly problem: string };
+
+/**
+ * The records of a structured input (already normalized). A CSV's header row names the fields (lower-cased;
+ * the first of two same-named columns wins) and an empty cell is an absent field, as in JSON;
+ * `checkCsvHeader` gets the lower-cased names and the raw cells, and throws when the caller's fields are missing.
+ */
+export function readRecords(
+  content: string,
+  format: Exclude<InputFormat, 'text'>,
+  checkCsvHeader: (names: readonly string[], cells: readonly string[]) => void,
+  noun = 'ideas',
+): InputRecord[] {
+  if (format === 'jsonl') return jsonlRecords(content);
+  if (format === 'json') return jsonRecords(content, noun);
+  return csvRecords(content, checkCsvHeader);
+}
+
 type Parsed = Omit<ParsedIdeas, 'format'>;
 
-const PARSERS: Record<InputFormat, (content: string) => Parsed> = {
-  jsonl: parseJsonl,
-  json: parseJson,
-  csv: parseCsv,
-  text: parseText,
-};
+function requireTextColumn(names: readonly string[], cells: readonly string[]): void {
+  if (TEXT_FIELDS.some((field) => names.includes(field))) return;
+  const found = cells.map((cell) => JSON.stringify(cell.trim())).join(', ');
+  throw new InputError(`CSV has no "text", "abstract" or "proposal" column (the header row is required; columns found: ${found || 'none'})`);
+}
 
-function parseJsonl(content: string): Parsed {
+function ideasFrom(records: readonly InputRecord[]): Parsed {
   const ideas: IdeaInput[] = [];
   const problems: InputProblem[] = [];
-  content.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `line ${index + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      problems.push({ where, message: `not valid JSON: ${errorMessage(error)}` });
-      return;
+  for (const record of records) {
+    if ('problem' in record) {
+      problems.push({ where: record.where, message: record.problem });
+      continue;
     }
-    collect(value, where, ideas, problems);
-  });
+    const result = toIdea(record.value);
+    if (typeof result === 'string') problems.push({ where: record.where, message: result });
+    else ideas.push(result);
+  }
   return { ideas, problems };
 }
 
-function parseJson(content: string): Parsed {
+function jsonlRecords(content: string): InputRecord[] {
+  const records: InputRecord[] = [];
+  content.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `line ${index + 1}`;
+    try {
+      records.push({ where, value: JSON.parse(line) });
+    } catch (error) {
+      records.push({ where, problem: `not valid JSON: ${errorMessage(error)}` });
+    }
+  });
+  return records;
+}
+
+function jsonRecords(content: string, noun: string): InputRecord[] {
   let document: unknown;
   try {
     document = JSON.parse(content);
@@ -220,59 +259,41 @@ function parseJson(content: string): Parsed {
     if (!Array.isArray(list)) throw new InputError(`the "ideas" field is not an array (got ${describeType(list)})`);
     items = list;
   } else {
-    throw new InputError(
-      `expected a JSON array of ideas or an object with an "ideas" array, got ${describeType(document)}`,
-    );
+    throw new InputError(`expected a JSON array of ${noun} or an object with an "ideas" array, got ${describeType(document)}`);
   }
-  const ideas: IdeaInput[] = [];
-  const problems: InputProblem[] = [];
-  items.forEach((item, index) => collect(item, `item ${index + 1}`, ideas, problems));
-  return { ideas, problems };
+  return items.map((value, index) => ({ where: `item ${index + 1}`, value }));
 }
 
-function parseCsv(content: string): Parsed {
+function csvRecords(content: string, checkHeader: (names: readonly string[], cells: readonly string[]) => void): InputRecord[] {
   const result = Papa.parse<string[]>(content, { header: false, delimiter: ',', newline: '\n', skipEmptyLines: false });
   const rows = result.data;
-  const header = (rows[0] ?? []).map((cell) => cell.trim().toLowerCase());
-  const column = (name: string): number | undefined => {
-    const index = header.indexOf(name);
-    return index >= 0 ? index : undefined;
-  };
-  const textColumns = TEXT_FIELDS.map((name) => [name, column(name)] as const).filter(
-    (entry): entry is readonly [(typeof TEXT_FIELDS)[number], number] => entry[1] !== undefined,
-  );
-  if (textColumns.length === 0) {
-    const found = (rows[0] ?? []).map((cell) => JSON.stringify(cell.trim())).join(', ');
-    throw new InputError(
-      `CSV has no "text", "abstract" or "proposal" column (the header row is required; columns found: ${found || 'none'})`,
-    );
-  }
-  const titleColumn = column('title');
-  const idColumn = column('id');
+  const cells = rows[0] ?? [];
+  const names = cells.map((cell) => cell.trim().toLowerCase());
+  checkHeader(names, cells);
 
   const rowErrors = new Map<number, string>();
   for (const error of result.errors) {
     if (error.row !== undefined && !rowErrors.has(error.row)) rowErrors.set(error.row, error.message);
   }
-
-  const ideas: IdeaInput[] = [];
-  const problems: InputProblem[] = [];
+  const records: InputRecord[] = [];
   for (let index = 1; index < rows.length; index++) {
     const row = rows[index]!;
     const where = `row ${index + 1}`;
     const rowError = rowErrors.get(index);
     if (rowError !== undefined) {
-      problems.push({ where, message: `malformed CSV: ${rowError}` });
+      records.push({ where, problem: `malformed CSV: ${rowError}` });
       continue;
     }
     if (row.every((cell) => cell.trim() === '')) continue;
-    const record: Record<string, unknown> = {};
-    for (const [name, at] of textColumns) record[name] = row[at];
-    if (titleColumn !== undefined) record['title'] = row[titleColumn];
-    if (idColumn !== undefined) record['id'] = row[idColumn];
-    collect(record, where, ideas, problems);
+    // No prototype: a column may be called anything, "__proto__" and "constructor" included.
+    const value: Record<string, string> = Object.create(null) as Record<string, string>;
+    names.forEach((name, at) => {
+      const cell = row[at];
+      if (name !== '' && !Object.hasOwn(value, name) && cell !== undefined && cell.trim() !== '') value[name] = cell;
+    });
+    records.push({ where, value });
   }
-  return { ideas, problems };
+  return records;
 }
 
 function parseText(content: string): Parsed {
@@ -289,13 +310,6 @@ function parseText(content: string): Parsed {
   }
   flush();
   return { ideas, problems: [] };
-}
-
-/** Validates one record and appends it to `ideas` or a problem to `problems`. */
-function collect(value: unknown, where: string, ideas: IdeaInput[], problems: InputProblem[]): void {
-  const result = toIdea(value);
-  if (typeof result === 'string') problems.push({ where, message: result });
-  else ideas.push(result);
 }
 
 /** The idea in a record (`text`/`abstract`/`proposal`, optional `title`, `id`), or the reason it has none. */

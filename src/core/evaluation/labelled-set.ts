@@ -6,8 +6,7 @@
  * `abstract` or `proposal`; optional `title`, `id`). A row with no label, or with a label that is not valid,
  * is skipped and reported by its row number with the reason; the rest are kept in input order.
  */
-import Papa from 'papaparse';
-import { detectFormat, InputError, toIdea, type IdeaInput, type InputFormat, type InputProblem } from '../idea-input';
+import { InputError, readInput, readRecords, toIdea, type IdeaInput, type InputFormat, type InputProblem } from '../idea-input';
 import { passes, type Comparison } from '../score-stats';
 
 export interface LabelledIdea {
@@ -46,18 +45,14 @@ export function binaryLabel(item: { rating?: number; outcome?: boolean }, thresh
 
 /** Parses a labelled set. Plain text is refused (it cannot carry labels); a whole-input failure throws InputError. */
 export function parseLabelledSet(content: string, options: { format?: InputFormat; fileName?: string } = {}): ParsedLabelledSet {
-  const normalized = (content.charCodeAt(0) === 0xfeff ? content.slice(1) : content).replace(/\r\n?/g, '\n');
-  const format = options.format ?? detectFormat(normalized, options.fileName);
-  const prefix = options.fileName !== undefined ? `${options.fileName}: ` : '';
-  try {
+  return readInput(content, options, (normalized, format) => {
     if (format === 'text') {
       throw new InputError(`a labelled set must be JSON, JSON Lines or CSV with a "${RATING_FIELD}" and/or "${OUTCOME_FIELD}" per idea (plain text has no labels)`);
     }
     if (normalized.trim() === '') throw new InputError('no ideas found');
-    const records = format === 'csv' ? csvRecords(normalized) : format === 'json' ? jsonRecords(normalized) : jsonlRecords(normalized);
     const items: LabelledIdea[] = [];
     const problems: InputProblem[] = [];
-    for (const record of records) {
+    for (const record of readRecords(normalized, format, requireLabelColumn, 'labelled ideas')) {
       if ('problem' in record) {
         problems.push({ where: record.where, message: record.problem });
         continue;
@@ -68,68 +63,12 @@ export function parseLabelledSet(content: string, options: { format?: InputForma
     }
     if (items.length === 0 && problems.length === 0) throw new InputError('no ideas found');
     return { format, items, problems };
-  } catch (error) {
-    if (error instanceof InputError && prefix) throw new InputError(`${prefix}${error.message}`);
-    throw error;
-  }
-}
-
-type RawRecord = { where: string; value: unknown } | { where: string; problem: string };
-
-function jsonlRecords(content: string): RawRecord[] {
-  const records: RawRecord[] = [];
-  content.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `line ${index + 1}`;
-    try {
-      records.push({ where, value: JSON.parse(line) });
-    } catch (error) {
-      records.push({ where, problem: `not valid JSON: ${(error as Error).message}` });
-    }
   });
-  return records;
 }
 
-function jsonRecords(content: string): RawRecord[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(content);
-  } catch (error) {
-    throw new InputError(`not valid JSON: ${(error as Error).message}`);
-  }
-  const list = isObject(document) && 'ideas' in document ? document['ideas'] : document;
-  if (!Array.isArray(list)) throw new InputError('expected a JSON array of labelled ideas or an object with an "ideas" array');
-  return list.map((value, index) => ({ where: `item ${index + 1}`, value }));
-}
-
-function csvRecords(content: string): RawRecord[] {
-  const result = Papa.parse<string[]>(content, { header: false, delimiter: ',', newline: '\n', skipEmptyLines: false });
-  const rows = result.data;
-  const header = (rows[0] ?? []).map((cell) => cell.trim().toLowerCase());
-  if (!header.includes(RATING_FIELD) && !header.includes(OUTCOME_FIELD)) {
-    throw new InputError(`CSV has no "${RATING_FIELD}" or "${OUTCOME_FIELD}" column (columns found: ${header.map((h) => JSON.stringify(h)).join(', ') || 'none'})`);
-  }
-  const rowErrors = new Map<number, string>();
-  for (const error of result.errors) if (error.row !== undefined && !rowErrors.has(error.row)) rowErrors.set(error.row, error.message);
-  const records: RawRecord[] = [];
-  for (let index = 1; index < rows.length; index++) {
-    const row = rows[index]!;
-    const where = `row ${index + 1}`;
-    const rowError = rowErrors.get(index);
-    if (rowError !== undefined) {
-      records.push({ where, problem: `malformed CSV: ${rowError}` });
-      continue;
-    }
-    if (row.every((cell) => cell.trim() === '')) continue;
-    const value: Record<string, string> = {};
-    header.forEach((name, at) => {
-      // An empty cell is a missing field, as an absent JSON field is.
-      const cell = row[at];
-      if (name !== '' && cell !== undefined && cell.trim() !== '') value[name] = cell;
-    });
-    records.push({ where, value });
-  }
-  return records;
+function requireLabelColumn(names: readonly string[]): void {
+  if (names.includes(RATING_FIELD) || names.includes(OUTCOME_FIELD)) return;
+  throw new InputError(`CSV has no "${RATING_FIELD}" or "${OUTCOME_FIELD}" column (columns found: ${names.map((h) => JSON.stringify(h)).join(', ') || 'none'})`);
 }
 
 function labelledIdea(value: unknown, where: string): LabelledIdea | string {
@@ -161,8 +100,4 @@ function readOutcome(raw: unknown): boolean | undefined | string {
   if (key !== null && POSITIVE.has(key)) return true;
   if (key !== null && NEGATIVE.has(key)) return false;
   return `the "${OUTCOME_FIELD}" ${JSON.stringify(raw)} is not one of accept/reject, pass/fail, true/false, 1/0`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
