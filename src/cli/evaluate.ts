@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrate, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../core/evaluation/calibration';
 import { binaryLabel, parseLabelledSet, type LabelledIdea } from '../core/evaluation/labelled-set';
@@ -8,12 +7,8 @@ import { evaluate, toEvaluationItems, type EvaluationSettings } from '../core/ev
 import { evaluationDocument } from '../core/evaluation/report-document';
 import { formatCalibration, formatReport } from '../core/evaluation/report-text';
 import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../core/idea-input';
-import type { PromptProfileId } from '../core/prompt-profiles';
-import type { Comparison } from '../core/score-stats';
 import type { ScoreResult } from '../core/scored-idea';
-import { loadScorer, type LoadOptions } from '../engine/load-scorer';
-import { useModelSource } from './node-model-source';
-import { choice, nodeIo, UsageError, type CliIo } from './score';
+import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run evaluate -- --model <folder|url|repo-id> [options] <labelled file>
 Scores a labelled set with AlphaResearch-RM and reports how well the scores agree with the labels:
@@ -35,17 +30,8 @@ Input: JSONL/JSON objects or CSV rows with the idea ("text" or "abstract", optio
 are reported and left out. Exit code 0 when every row was read and every idea scored, 1 otherwise.`;
 
 export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    io.stderr(`evaluate: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  const args = readCommandLine('evaluate', USAGE, io, () => parse(argv));
+  if (typeof args === 'number') return args;
 
   let labelled: LabelledIdea[];
   let skipped: { where: string; message: string }[];
@@ -63,14 +49,8 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  let scorer;
-  try {
-    const { id, hasFile } = await useModelSource(args.model);
-    scorer = await loadScorer(id, { dtype: args.dtype, device: 'cpu', revision: args.revision, hasFile });
-  } catch (error) {
-    io.stderr(`evaluate: ${(error as Error).message}\n`);
-    return 1;
-  }
+  const scorer = await loadCommandScorer('evaluate', io, args.model, { dtype: args.dtype, revision: args.revision });
+  if (!scorer) return 1;
 
   const settings: EvaluationSettings = { threshold: args.threshold, comparison: args.comparison };
   const results: (ScoreResult | null)[] = [];
@@ -127,18 +107,12 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' },
-      dtype: { type: 'string' },
-      profile: { type: 'string' },
-      threshold: { type: 'string' },
-      comparison: { type: 'string' },
+      ...SCORING_OPTIONS,
       json: { type: 'boolean', default: false },
       calibrate: { type: 'string' },
       method: { type: 'string' },
       seed: { type: 'string' },
       format: { type: 'string' },
-      revision: { type: 'string' },
-      help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
@@ -146,29 +120,20 @@ function parse(argv: string[]) {
 }
 
 function parseValid(values: Record<string, string | boolean | undefined>, positionals: string[]) {
-  if (!values.model) throw new UsageError('--model is required');
+  const common = scoringArgs(values);
   if (positionals.length !== 1) throw new UsageError('give exactly one labelled file');
-  const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
-  if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   return {
     help: false,
-    model: values.model as string,
+    ...common,
     input: positionals[0]!,
-    dtype: choice('--dtype', values.dtype as string | undefined, { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' }, 'q4') as LoadOptions['dtype'],
-    profile: choice<PromptProfileId>('--profile', values.profile as string | undefined, { paper: 'paper', agent: 'agent' }, 'paper'),
-    threshold,
-    comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
     json: values.json === true,
     calibrate: values.calibrate as string | undefined,
     method: choice<RequestedMethod>('--method', values.method as string | undefined, { auto: 'auto', platt: 'platt', isotonic: 'isotonic' }, 'auto'),
     seed,
     format: values.format === undefined ? undefined : choice<InputFormat>('--format', values.format as string, { jsonl: 'jsonl', json: 'json', csv: 'csv' }, 'jsonl'),
-    revision: values.revision as string | undefined,
   };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+runIfMain(import.meta.url, main);

@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../core/idea-input';
-import type { PromptProfileId } from '../core/prompt-profiles';
-import type { Comparison, DecisionStatistic } from '../core/score-stats';
+import type { DecisionStatistic } from '../core/score-stats';
 import { toJsonLine, type ScoredIdea } from '../core/scored-idea';
-import { loadScorer, type LoadOptions } from '../engine/load-scorer';
-import { useModelSource } from './node-model-source';
+import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
 Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (input order) to stdout.
@@ -25,43 +21,9 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
 Input: JSONL/JSON objects with "text" or "abstract" (+ optional "title", "id"), CSV with those columns,
 or plain text with ideas separated by blank lines. Exit code 0 when every idea scored, 1 otherwise.`;
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly stdin: () => Promise<Uint8Array>;
-}
-
-export const nodeIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return new Uint8Array(Buffer.concat(chunks));
-  },
-};
-
-export class UsageError extends Error {}
-
-export function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
-  if (value === undefined) return fallback;
-  const picked = allowed[value];
-  if (!picked) throw new UsageError(`${flag} must be one of ${Object.keys(allowed).join(', ')}; got ${value}`);
-  return picked;
-}
-
 export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    io.stderr(`score: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  const args = readCommandLine('score', USAGE, io, () => parse(argv));
+  if (typeof args === 'number') return args;
 
   let ideas: IdeaInput[];
   try {
@@ -78,14 +40,8 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  let scorer;
-  try {
-    const { id, hasFile } = await useModelSource(args.model);
-    scorer = await loadScorer(id, { dtype: args.dtype, device: 'cpu', revision: args.revision, maxPromptTokens: args.maxPromptTokens, hasFile });
-  } catch (error) {
-    io.stderr(`score: ${(error as Error).message}\n`);
-    return 1;
-  }
+  const scorer = await loadCommandScorer('score', io, args.model, { dtype: args.dtype, revision: args.revision, maxPromptTokens: args.maxPromptTokens });
+  if (!scorer) return 1;
 
   let failed = 0;
   let passed = 0;
@@ -137,18 +93,12 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' },
-      dtype: { type: 'string' },
-      profile: { type: 'string' },
-      threshold: { type: 'string' },
-      comparison: { type: 'string' },
+      ...SCORING_OPTIONS,
       'decide-by': { type: 'string' },
       filter: { type: 'string' },
       format: { type: 'string' },
       'max-prompt-tokens': { type: 'string' },
-      revision: { type: 'string' },
       explain: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
@@ -156,22 +106,16 @@ function parse(argv: string[]) {
 }
 
 function parseValid(values: Record<string, string | boolean | undefined>, positionals: string[]) {
-  if (!values.model) throw new UsageError('--model is required');
+  const common = scoringArgs(values);
   if (positionals.length !== 1) throw new UsageError('give exactly one input file, or - for stdin');
-  const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
-  if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
   const maxPromptTokens = values['max-prompt-tokens'] === undefined ? undefined : Number(values['max-prompt-tokens']);
   if (maxPromptTokens !== undefined && !(Number.isInteger(maxPromptTokens) && maxPromptTokens > 0)) {
     throw new UsageError('--max-prompt-tokens must be a positive integer');
   }
   return {
     help: false,
-    model: values.model as string,
+    ...common,
     input: positionals[0]!,
-    dtype: choice('--dtype', values.dtype as string | undefined, { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' }, 'q4') as LoadOptions['dtype'],
-    profile: choice<PromptProfileId>('--profile', values.profile as string | undefined, { paper: 'paper', agent: 'agent' }, 'paper'),
-    threshold,
-    comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
     decideBy: choice<DecisionStatistic>(
       '--decide-by',
       values['decide-by'] as string | undefined,
@@ -181,12 +125,9 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
     filter: values.filter === undefined ? undefined : choice('--filter', values.filter as string, { pass: 'pass', fail: 'fail' } as const, 'pass'),
     format: values.format === undefined ? undefined : choice<InputFormat>('--format', values.format as string, { jsonl: 'jsonl', json: 'json', csv: 'csv', text: 'text' }, 'text'),
     maxPromptTokens,
-    revision: values.revision as string | undefined,
     explain: values.explain === true,
     inputProblems: undefined as number | undefined,
   };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+runIfMain(import.meta.url, main);

@@ -1,0 +1,99 @@
+/**
+ * What the scoring commands (`npm run score`, `npm run evaluate`) share: their I/O, the options every one
+ * of them takes, reading the command line, loading the model, and running when started directly.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PromptProfileId } from '../core/prompt-profiles';
+import type { Comparison } from '../core/score-stats';
+import { loadScorer, type LoadOptions } from '../engine/load-scorer';
+import type { QwenScorer } from '../engine/qwen-scorer';
+import { useModelSource } from './node-model-source';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly stdin: () => Promise<Uint8Array>;
+}
+
+export const nodeIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+};
+
+export class UsageError extends Error {}
+
+export function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
+  if (value === undefined) return fallback;
+  const picked = allowed[value];
+  if (!picked) throw new UsageError(`${flag} must be one of ${Object.keys(allowed).join(', ')}; got ${value}`);
+  return picked;
+}
+
+/** The `parseArgs` options every scoring command takes. */
+export const SCORING_OPTIONS = {
+  model: { type: 'string' },
+  dtype: { type: 'string' },
+  profile: { type: 'string' },
+  threshold: { type: 'string' },
+  comparison: { type: 'string' },
+  revision: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** Validates the options in SCORING_OPTIONS; throws UsageError naming the flag. */
+export function scoringArgs(values: Record<string, string | boolean | undefined>) {
+  if (!values.model) throw new UsageError('--model is required');
+  const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
+  if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
+  return {
+    model: values.model as string,
+    dtype: choice('--dtype', values.dtype as string | undefined, { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' }, 'q4') as LoadOptions['dtype'],
+    profile: choice<PromptProfileId>('--profile', values.profile as string | undefined, { paper: 'paper', agent: 'agent' }, 'paper'),
+    threshold,
+    comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
+    revision: values.revision as string | undefined,
+  };
+}
+
+/**
+ * Parses the command line, or says why not: a usage error prints the message and the usage (exit 2),
+ * `--help` prints the usage (exit 0). Returns the arguments, or the exit code when the command is done.
+ */
+export function readCommandLine<T extends { readonly help: boolean }>(command: string, usage: string, io: CliIo, parse: () => T): T | number {
+  let args: T;
+  try {
+    args = parse();
+  } catch (error) {
+    io.stderr(`${command}: ${(error as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(`${usage}\n`);
+    return 0;
+  }
+  return args;
+}
+
+/** Loads the model a command was given (folder, URL or repo id) on the CPU, or prints why it could not (null). */
+export async function loadCommandScorer(command: string, io: CliIo, model: string, options: Omit<LoadOptions, 'device' | 'hasFile'>): Promise<QwenScorer | null> {
+  try {
+    const { id, hasFile } = await useModelSource(model);
+    return await loadScorer(id, { ...options, device: 'cpu', hasFile });
+  } catch (error) {
+    io.stderr(`${command}: ${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+/** Runs `main` with the process's arguments when `moduleUrl` is the script Node was started with. */
+export function runIfMain(moduleUrl: string, main: (argv: string[]) => Promise<number>): void {
+  if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(moduleUrl)) {
+    main(process.argv.slice(2)).then((code) => process.exit(code));
+  }
+}
