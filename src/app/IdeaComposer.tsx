@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { decodeUtf8, describeProblem, parseIdeas } from '../core/idea-input';
 import { parseExport } from '../core/idea-list';
+import { FileInput } from './FileInput';
 import { useReferee } from './store';
 
 /** Add one idea, paste many (a blank line between ideas), or import a file (ideas, or a Referee export). */
@@ -11,7 +12,7 @@ export function IdeaComposer() {
   const [title, setTitle] = useState('');
   const [text, setText] = useState('');
   const [many, setMany] = useState('');
-  const ids = { title: useId(), text: useId(), many: useId(), file: useId() };
+  const ids = { title: useId(), text: useId(), many: useId() };
 
   const submit = (event: FormEvent<HTMLFormElement>, score: boolean) => {
     event.preventDefault();
@@ -93,18 +94,10 @@ export function IdeaComposer() {
           <button type="button" onClick={(e) => submit(e as unknown as FormEvent<HTMLFormElement>, false)}>
             Add without scoring
           </button>
-          <label htmlFor={ids.file} className="file">
-            Import a file (JSON, JSONL, CSV, text, or a Referee export)
-          </label>
-          <input
-            id={ids.file}
-            type="file"
+          <FileInput
+            label="Import a file (JSON, JSONL, CSV, text, or a Referee export)"
             accept=".json,.jsonl,.ndjson,.csv,.txt,.md"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void importFile(file);
-              e.target.value = '';
-            }}
+            onFile={(file) => void importFile(file)}
           />
         </div>
       </form>

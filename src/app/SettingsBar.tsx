@@ -1,4 +1,5 @@
 import type { Comparison, DecisionStatistic } from '../core/score-stats';
+import { ThresholdInput } from './ThresholdInput';
 import { useReferee } from './store';
 
 export function SettingsBar() {
@@ -8,14 +9,7 @@ export function SettingsBar() {
     <section className="panel settings" aria-label="Settings">
       <label>
         Threshold{' '}
-        <input
-          type="number"
-          min={0}
-          max={10}
-          step={0.5}
-          value={settings.threshold}
-          onChange={(e) => Number.isFinite(e.target.valueAsNumber) && setSettings({ threshold: e.target.valueAsNumber })}
-        />
+        <ThresholdInput value={settings.threshold} onChange={(threshold) => setSettings({ threshold })} />
       </label>
       <label>
         Pass when score is{' '}

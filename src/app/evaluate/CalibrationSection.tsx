@@ -3,6 +3,7 @@ import { calibrate, describeCalibrator, ISOTONIC_MIN_FIT, parseCalibrator, type 
 import { binaryLabel } from '../../core/evaluation/labelled-set';
 import type { EvaluationItem } from '../../core/evaluation/metrics';
 import { decodeUtf8 } from '../../core/idea-input';
+import { FileInput } from '../FileInput';
 import { ReliabilityDiagram } from './Charts';
 import { downloadText } from './download';
 import { useEvaluation } from './evaluate-store';
@@ -29,7 +30,7 @@ export function CalibrationSection({
   const { method, fit, calibrator, showCalibrated, settings } = useEvaluation();
   const { setMethod, setFit, setCalibrator, setShowCalibrated } = useEvaluation.getState();
   const [importError, setImportError] = useState<string | null>(null);
-  const ids = { method: useId(), file: useId() };
+  const ids = { method: useId() };
 
   const runFit = () => {
     if (!model || !profile) return;
@@ -132,19 +133,7 @@ export function CalibrationSection({
       ) : (
         <p>None: P(accept) is shown raw.</p>
       )}
-      <label htmlFor={ids.file} className="file">
-        Import a calibrator (JSON)
-      </label>
-      <input
-        id={ids.file}
-        type="file"
-        accept=".json"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          if (file) void importCalibrator(file);
-          e.target.value = '';
-        }}
-      />
+      <FileInput label="Import a calibrator (JSON)" accept=".json" onFile={(file) => void importCalibrator(file)} />
       {importError && (
         <p className="error" role="alert">
           {importError}

@@ -3,6 +3,8 @@ import { reliability } from '../../core/evaluation/calibration';
 import { binaryLabel, parseLabelledSet } from '../../core/evaluation/labelled-set';
 import { evaluate, toEvaluationItems, type EvaluationItem } from '../../core/evaluation/metrics';
 import { evaluationDocument } from '../../core/evaluation/report-document';
+import { FileInput } from '../FileInput';
+import { ThresholdInput } from '../ThresholdInput';
 import { auroc, rocCurve } from '../../core/evaluation/statistics';
 import { decodeUtf8, describeProblem } from '../../core/idea-input';
 import type { Comparison } from '../../core/score-stats';
@@ -27,7 +29,7 @@ export function EvaluatePanel() {
   const { loadSet, clearSet, queueAll, cancel, setSettings } = useEvaluation.getState();
   const modelReady = useReferee((s) => s.model.state === 'ready');
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
-  const ids = { file: useId(), threshold: useId(), comparison: useId() };
+  const ids = { threshold: useId(), comparison: useId() };
 
   useEffect(() => startEvaluationRunner(), []);
 
@@ -71,30 +73,10 @@ export function EvaluatePanel() {
         text (and optional title) plus a <code>rating</code> (1–10, e.g. a mean review score) and/or an <code>outcome</code> (accept/reject,
         pass/fail). It is scored with the model loaded above, in this page, and nothing leaves it.
       </p>
-      <label htmlFor={ids.file} className="file">
-        Labelled set (JSON, JSONL or CSV)
-      </label>
-      <input
-        id={ids.file}
-        type="file"
-        accept=".json,.jsonl,.ndjson,.csv"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          if (file) void importSet(file);
-          e.target.value = '';
-        }}
-      />
+      <FileInput label="Labelled set (JSON, JSONL or CSV)" accept=".json,.jsonl,.ndjson,.csv" onFile={(file) => void importSet(file)} />
       <div>
         <label htmlFor={ids.threshold}>Cut-off for ratings and scores </label>
-        <input
-          id={ids.threshold}
-          type="number"
-          min={0}
-          max={10}
-          step={0.5}
-          value={settings.threshold}
-          onChange={(e) => Number.isFinite(e.target.valueAsNumber) && setSettings({ threshold: e.target.valueAsNumber })}
-        />{' '}
+        <ThresholdInput id={ids.threshold} value={settings.threshold} onChange={(threshold) => setSettings({ threshold })} />{' '}
         <label htmlFor={ids.comparison}>Positive when </label>
         <select id={ids.comparison} value={settings.comparison} onChange={(e) => setSettings({ comparison: e.target.value as Comparison })}>
           <option value=">">above (&gt;, the paper's metric)</option>
