@@ -44,8 +44,8 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<FileWithPat
 export async function keepLocalModel(picked: readonly FileWithPath[]): Promise<string> {
   const plan = planLocalModel(picked.map((p) => ({ path: p.path, size: p.file.size })));
   if ('problem' in plan) throw new Error(plan.problem);
-  const refusal = storageRefusal(plan.bytes, (await navigator.storage?.estimate?.().catch(() => undefined)) ?? {});
-  if (refusal) throw new Error(refusal.replace('to download', 'to keep'));
+  const refusal = storageRefusal(plan.bytes, (await navigator.storage?.estimate?.().catch(() => undefined)) ?? {}, 0, 'keep');
+  if (refusal) throw new Error(refusal);
   const cache = await caches.open(CACHE_NAME);
   const folder = `${location.origin}${LOCAL_MODELS_PATH}${plan.name}/`;
   const stored: string[] = [];

@@ -28,5 +28,6 @@ describe('model files and storage', () => {
     expect(storageRefusal(100, {})).toBeNull();
     expect(storageRefusal(60, { quota: 1000, usage: 900 }, 50)).toMatch(/^The model is 0 MB to download \(plus 0 MB for a moment, while its largest file is stored\)/);
     expect(storageRefusal(50, { quota: 1000, usage: 900 }, 50)).toBeNull();
+    expect(storageRefusal(5_100_000_000, { quota: 1_000_000_000 }, 0, 'keep')).toMatch(/^The model is 5100 MB to keep, but this browser lets Referee store only 1000 MB more\./);
   });
 });

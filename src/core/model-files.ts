@@ -30,16 +30,22 @@ export function modelFilesFor(config: Record<string, unknown>, dtype: ModelDtype
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 /**
- * Why a download will not fit the browser's storage, or null when it fits. `transientBytes` is room needed
- * only for a while (a finished file is copied into the cache before its partial copy is deleted).
+ * Why a model will not fit the browser's storage, or null when it fits. `transientBytes` is room needed
+ * only for a while (a finished file is copied into the cache before its partial copy is deleted);
+ * `action` says what the bytes are for: fetched from a source, or kept from a folder the user picked.
  */
-export function storageRefusal(downloadBytes: number, storage: { quota?: number; usage?: number }, transientBytes = 0): string | null {
+export function storageRefusal(
+  downloadBytes: number,
+  storage: { quota?: number; usage?: number },
+  transientBytes = 0,
+  action: 'download' | 'keep' = 'download',
+): string | null {
   if (storage.quota === undefined) return null;
   const free = storage.quota - (storage.usage ?? 0);
   if (downloadBytes + transientBytes <= free) return null;
   const transient = transientBytes > 0 ? ` (plus ${mb(transientBytes)} for a moment, while its largest file is stored)` : '';
   return (
-    `The model is ${mb(downloadBytes)} to download${transient}, but this browser lets Referee store only ${mb(Math.max(0, free))} more. ` +
+    `The model is ${mb(downloadBytes)} to ${action}${transient}, but this browser lets Referee store only ${mb(Math.max(0, free))} more. ` +
     'Free some space (delete kept models below, or other sites’ data), or use a browser profile with more room.'
   );
 }
