@@ -20,6 +20,16 @@ export interface FileTree {
 
 export class TruncatedSourceError extends Error {}
 
+/** The server answered with an error status; 5xx may pass on retry, 4xx will not. */
+export class HttpStatusError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 export async function readText(source: ByteSource): Promise<string> {
   const bytes = await source.read(0, await source.size());
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -63,7 +73,7 @@ export class HttpRangeByteSource implements ByteSource {
   async size(): Promise<number> {
     if (this.knownSize !== undefined) return this.knownSize;
     const response = await this.fetchImpl(this.url, { method: 'HEAD', headers: this.headers });
-    if (!response.ok) throw new Error(`${this.name}: HTTP ${response.status} for ${this.url}`);
+    if (!response.ok) throw new HttpStatusError(`${this.name}: HTTP ${response.status} for ${this.url}`, response.status);
     const length = Number(response.headers.get('content-length'));
     if (!Number.isFinite(length)) throw new Error(`${this.name}: server did not say how long the file is`);
     this.knownSize = length;
@@ -75,7 +85,7 @@ export class HttpRangeByteSource implements ByteSource {
     const range = `bytes=${offset}-${offset + length - 1}`;
     const response = await this.fetchImpl(this.url, { headers: { ...this.headers, Range: range } });
     if (response.status !== 206 && response.status !== 200) {
-      throw new Error(`${this.name}: HTTP ${response.status} for ${this.url} (${range})`);
+      throw new HttpStatusError(`${this.name}: HTTP ${response.status} for ${this.url} (${range})`, response.status);
     }
     let bytes = new Uint8Array(await response.arrayBuffer());
     // A server that ignores Range sends the whole file with 200.
@@ -99,7 +109,7 @@ export class HttpFileTree implements FileTree {
     const url = new URL(path, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
     const probe = await this.fetchImpl(url, { method: 'HEAD', headers: this.headers });
     if (probe.status === 404) return null;
-    if (!probe.ok) throw new Error(`${this.name}/${path}: HTTP ${probe.status}`);
+    if (!probe.ok) throw new HttpStatusError(`${this.name}/${path}: HTTP ${probe.status}`, probe.status);
     return new HttpRangeByteSource(`${this.name}/${path}`, url, this.fetchImpl, this.headers);
   }
 }
@@ -113,5 +123,51 @@ export class BlobFileTree implements FileTree {
   async open(path: string): Promise<ByteSource | null> {
     const blob = this.files.get(path);
     return blob ? new BlobByteSource(`${this.name}/${path}`, blob) : null;
+  }
+}
+
+export interface RetryPolicy {
+  /** Tries per read, the first included. */
+  readonly attempts: number;
+  /** Wait before retry n (1-based): `delayMs × 2^(n-1)`. */
+  readonly delayMs: number;
+  readonly onRetry?: (source: string, attempt: number, error: Error) => void;
+}
+
+const retryable = (error: unknown) => !(error instanceof HttpStatusError) || error.status >= 500 || error.status === 408 || error.status === 429;
+
+/**
+ * A tree whose reads survive dropped connections: a failed read is asked again, whole, after a back-off.
+ * Error statuses a retry cannot mend (404, 403, 416) fail at once.
+ */
+export class RetryingFileTree implements FileTree {
+  readonly name: string;
+  constructor(
+    private readonly tree: FileTree,
+    private readonly policy: RetryPolicy,
+  ) {
+    this.name = tree.name;
+  }
+
+  async open(path: string): Promise<ByteSource | null> {
+    const source = await this.withRetries(path, () => this.tree.open(path));
+    if (!source) return null;
+    return {
+      name: source.name,
+      size: () => this.withRetries(source.name, () => source.size()),
+      read: (offset, length) => this.withRetries(source.name, () => source.read(offset, length)),
+    };
+  }
+
+  private async withRetries<T>(name: string, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (attempt >= this.policy.attempts || !retryable(error)) throw error;
+        this.policy.onRetry?.(name, attempt, error as Error);
+        await new Promise((resolve) => setTimeout(resolve, this.policy.delayMs * 2 ** (attempt - 1)));
+      }
+    }
   }
 }

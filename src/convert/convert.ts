@@ -1,5 +1,5 @@
 import { DEFAULT_CHUNK_LIMIT, DTYPE_SUFFIX } from '../core/model-files';
-import type { ArtifactSink } from './artifact-sink';
+import { PlanningSink, type ArtifactSink } from './artifact-sink';
 import { readJson, readText, type FileTree } from './byte-source';
 import { openCheckpoint, type Checkpoint } from './checkpoint';
 import { ExternalDataWriter } from './external-data';
@@ -23,13 +23,23 @@ export interface ConvertProgress {
   /** Source bytes read so far over all dtypes, and the total that will be read. */
   readonly bytesRead: number;
   readonly bytesTotal: number;
+  /** Weight bytes in the output so far, those a resumed run kept included. */
+  readonly bytesStored: number;
 }
 
 export interface ConvertResult {
   readonly files: string[];
   readonly chunkCounts: Record<string, number>;
   readonly bytesWritten: number;
+  /** Source bytes a full (not resumed) run reads. */
+  readonly bytesToRead: number;
 }
+
+/**
+ * Bump when the bytes the builder writes change: a resumed browser conversion keeps output only from a run
+ * of the same format.
+ */
+export const CONVERTER_FORMAT = 1;
 
 
 /** Converts a Qwen2 checkpoint into a folder Transformers.js loads, one ONNX model per dtype. */
@@ -44,16 +54,19 @@ export async function convertQwen2(tree: FileTree, sink: ArtifactSink, options: 
 
   for (const dtype of options.dtypes) {
     const modelFile = `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
-    const external = new ExternalDataWriter(sink, modelFile, options.chunkLimit ?? DEFAULT_CHUNK_LIMIT);
+    let tensor = '';
+    const report = () => options.onProgress?.({ dtype, tensor, bytesRead, bytesTotal, bytesStored: bytesWritten + external.bytesWritten });
+    const external = new ExternalDataWriter(sink, modelFile, options.chunkLimit ?? DEFAULT_CHUNK_LIMIT, report);
     const graph = new GraphBuilder(external);
     await new Qwen2GraphBuilder(checkpoint, graph, {
       dtype,
       separateRotary: options.separateRotary,
       accuracyLevel: options.accuracyLevel,
       maxTensorBytes: options.chunkLimit ?? DEFAULT_CHUNK_LIMIT,
-      onRead: (tensor, bytes) => {
+      onRead: (name, bytes) => {
         bytesRead += bytes;
-        options.onProgress?.({ dtype, tensor, bytesRead, bytesTotal });
+        tensor = name;
+        report();
       },
     }).build();
     await external.close();
@@ -75,7 +88,22 @@ export async function convertQwen2(tree: FileTree, sink: ArtifactSink, options: 
   const config = makeOutputConfig(checkpoint.config, options.existingConfig ?? null, chunkCounts, options);
   await writeFile(sink, 'config.json', json(config));
   files.push('generation_config.json', 'config.json');
-  return { files, chunkCounts, bytesWritten };
+  return { files, chunkCounts, bytesWritten, bytesToRead: bytesTotal };
+}
+
+export interface ConversionPlan {
+  /** Every file the conversion writes, with its size. */
+  readonly files: ReadonlyMap<string, number>;
+  readonly bytesToStore: number;
+  readonly bytesToRead: number;
+}
+
+/** What a conversion will read and write, from the checkpoint's headers alone (no weight is read). */
+export async function planConversion(tree: FileTree, options: Omit<ConvertOptions, 'onProgress'>): Promise<ConversionPlan> {
+  const sink = new PlanningSink();
+  const result = await convertQwen2(tree, sink, options);
+  const bytesToStore = [...sink.sizes.values()].reduce((a, b) => a + b, 0);
+  return { files: sink.sizes, bytesToStore, bytesToRead: result.bytesToRead };
 }
 
 /** Tied models read the embedding twice (table and lm_head). */

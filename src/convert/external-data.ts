@@ -5,6 +5,8 @@ export interface ExternalRef {
   readonly location: string;
   readonly offset: number;
   readonly length: number;
+  /** The bytes are already in the file from an interrupted run (resumable sinks): give none for this tensor. */
+  readonly kept: boolean;
 }
 
 
@@ -19,6 +21,9 @@ export class ExternalDataWriter {
   private file: ArtifactFile | null = null;
   private offset = 0;
   private pending = 0;
+  /** Chunks closed since the last commit: their last bytes become final only at the next commit. */
+  private closedSinceCommit: ArtifactFile[] = [];
+  /** Bytes of external data so far, kept ones included. */
   bytesWritten = 0;
 
   constructor(
@@ -26,6 +31,7 @@ export class ExternalDataWriter {
     /** Path of the .onnx file, e.g. `onnx/model_q4.onnx`; chunks sit beside it. */
     private readonly modelPath: string,
     private readonly chunkLimit = DEFAULT_CHUNK_LIMIT,
+    private readonly onCommit: () => void = () => {},
   ) {}
 
   get chunkCount(): number {
@@ -38,7 +44,10 @@ export class ExternalDataWriter {
   }
 
   private async startChunk(): Promise<void> {
-    await this.file?.close();
+    if (this.file) {
+      await this.file.close();
+      this.closedSinceCommit.push(this.file);
+    }
     this.chunkIndex++;
     const dir = this.modelPath.slice(0, this.modelPath.lastIndexOf('/') + 1);
     this.file = await this.sink.create(dir + this.chunkName(this.chunkIndex));
@@ -60,10 +69,28 @@ export class ExternalDataWriter {
       await this.startChunk();
       padding = 0;
     }
+    const location = this.chunkName(this.chunkIndex);
+    if ((this.file!.keptBytes ?? 0) >= this.offset + padding + length) {
+      await this.file!.skip!(padding + length);
+      this.offset += padding + length;
+      this.bytesWritten += padding + length;
+      return { location, offset: this.offset - length, length, kept: true };
+    }
     if (padding) await this.write(new Uint8Array(padding));
-    const ref = { location: this.chunkName(this.chunkIndex), offset: this.offset, length };
     this.pending = length;
-    return ref;
+    return { location, offset: this.offset, length, kept: false };
+  }
+
+  /**
+   * Everything written so far is final (resumable sinks checkpoint it). The builder commits only after
+   * tensors that stand on their own, e.g. after both a 4-bit matrix and its scales, which one pass computes.
+   */
+  async commit(): Promise<void> {
+    if (this.pending !== 0) throw new Error(`external data: cannot commit inside a tensor (${this.pending} bytes short)`);
+    for (const closed of this.closedSinceCommit) await closed.checkpoint?.();
+    this.closedSinceCommit = [];
+    await this.file?.checkpoint?.();
+    this.onCommit();
   }
 
   async append(bytes: Uint8Array): Promise<void> {
@@ -81,6 +108,8 @@ export class ExternalDataWriter {
   async close(): Promise<void> {
     if (this.pending !== 0) throw new Error(`external data: last tensor is ${this.pending} bytes short`);
     await this.file?.close();
+    if (this.file) this.closedSinceCommit.push(this.file);
     this.file = null;
+    await this.commit();
   }
 }

@@ -84,6 +84,15 @@ export class GraphBuilder {
   }
 
   /** A weight whose bytes are produced in pieces by `produce` and streamed to external data. */
+  /** The weights added so far form whole units of work: a resumed conversion may keep them. */
+  commit(): Promise<void> {
+    return this.externalData.commit();
+  }
+
+  /**
+   * Adds an initializer whose bytes `produce` appends. `produce` is not called when a resumed conversion
+   * already holds the bytes, so it must do all the reading and computing for them itself.
+   */
   async weight(
     hint: string,
     type: ElementType,
@@ -93,7 +102,7 @@ export class GraphBuilder {
     const name = this.name(hint);
     const length = dims.reduce((a, b) => a * b, 1) * bytesPerElement(type);
     const ref = await this.externalData.begin(name, length);
-    await produce((bytes) => this.externalData.append(bytes));
+    if (!ref.kept) await produce((bytes) => this.externalData.append(bytes));
     this.initializers.push({
       name,
       dataType: ONNX_TYPE[type],

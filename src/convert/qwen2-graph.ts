@@ -114,6 +114,7 @@ export class Qwen2GraphBuilder {
     const dims = [maxPositionEmbeddings, half];
     this.cosCache = await this.graph.weight('cos_cache', this.act, dims, (append) => append(encodeFloats(cos, this.act as 'float32')));
     this.sinCache = await this.graph.weight('sin_cache', this.act, dims, (append) => append(encodeFloats(sin, this.act as 'float32')));
+    await this.graph.commit();
   }
 
   /**
@@ -135,6 +136,7 @@ export class Qwen2GraphBuilder {
       const table = await g.weight(hint, this.act, [end - start, hidden], async (append) => {
         for await (const rows of this.rowChunks(info, start, end)) await append(encodeFloats(rows, this.act as 'float32'));
       });
+      await g.commit();
       parts.push({ table, start, end });
     }
     if (parts.length === 1) return g.op('Gather', [parts[0]!.table, this.inputIds], 'model.embed_tokens/Gather', { axis: 0 });
@@ -168,8 +170,11 @@ export class Qwen2GraphBuilder {
 
   private async makeNormWeight(prefix: string): Promise<string> {
     const info = this.checkpoint.tensor(`${prefix}.weight`);
-    const values = await this.read(info);
-    return this.graph.weight(`${prefix}.weight`, this.act, [...info.shape], (append) => append(encodeFloats(values, this.act as 'float32')));
+    const weight = await this.graph.weight(`${prefix}.weight`, this.act, [...info.shape], async (append) =>
+      append(encodeFloats(await this.read(info), this.act as 'float32')),
+    );
+    await this.graph.commit();
+    return weight;
   }
 
   /** RMSNorm: x / sqrt(mean(x²) + eps) · weight. */
@@ -252,31 +257,35 @@ export class Qwen2GraphBuilder {
   private async makeLinear(prefix: string, input: string, hasBias: boolean): Promise<string> {
     const info = this.checkpoint.tensor(`${prefix}.weight`);
     const [outFeatures, inFeatures] = info.shape as [number, number];
-    const weights = await this.read(info);
     let output: string;
     if (this.quantized) {
-      output = await this.makeQ4MatMul(prefix, input, [weights], outFeatures, inFeatures);
+      output = await this.makeQ4MatMul(prefix, input, this.wholeTensor(info), outFeatures, inFeatures);
     } else {
-      const transposed = transpose(weights, outFeatures, inFeatures);
-      const weight = await this.graph.weight(`${prefix}.weight`, this.act, [inFeatures, outFeatures], (append) =>
-        append(encodeFloats(transposed, this.act as 'float32')),
+      const weight = await this.graph.weight(`${prefix}.weight`, this.act, [inFeatures, outFeatures], async (append) =>
+        append(encodeFloats(transpose(await this.read(info), outFeatures, inFeatures), this.act as 'float32')),
       );
       output = this.graph.op('MatMul', [input, weight], `${prefix}/MatMul`);
     }
-    if (!hasBias) return output;
-    const biasInfo = this.checkpoint.tensor(`${prefix}.bias`);
-    const biasValues = await this.read(biasInfo);
-    const bias = await this.graph.weight(`${prefix}.bias`, this.act, [...biasInfo.shape], (append) =>
-      append(encodeFloats(biasValues, this.act as 'float32')),
-    );
-    return this.graph.op('Add', [output, bias], `${prefix}/Add`);
+    if (hasBias) {
+      const biasInfo = this.checkpoint.tensor(`${prefix}.bias`);
+      const bias = await this.graph.weight(`${prefix}.bias`, this.act, [...biasInfo.shape], async (append) =>
+        append(encodeFloats(await this.read(biasInfo), this.act as 'float32')),
+      );
+      output = this.graph.op('Add', [output, bias], `${prefix}/Add`);
+    }
+    await this.graph.commit();
+    return output;
+  }
+
+  private async *wholeTensor(info: TensorInfo): AsyncGenerator<Float32Array> {
+    yield await this.read(info);
   }
 
   /** MatMulNBits over rows given in order (whole tensor, or row chunks of a vocab-sized one). */
   private async makeQ4MatMul(
     prefix: string,
     input: string,
-    rowChunks: Iterable<Float32Array> | AsyncIterable<Float32Array>,
+    rowChunks: AsyncIterable<Float32Array>,
     outFeatures: number,
     inFeatures: number,
   ): Promise<string> {
@@ -284,7 +293,9 @@ export class Qwen2GraphBuilder {
     const scales = new Float32Array(outFeatures * blocks);
     let scaleOffset = 0;
     const scaleType = this.act as 'float32' | 'float16';
+    let quantizedHere = false;
     const packed = await this.graph.weight(`${prefix}.weight_Q4`, 'uint8', [outFeatures, blocks, Q4_BLOCK_SIZE / 2], async (append) => {
+      quantizedHere = true;
       for await (const rows of rowChunks) {
         const rowCount = rows.length / inFeatures;
         const q = quantizeQ4Rows(rows, rowCount, inFeatures, scaleType);
@@ -293,9 +304,11 @@ export class Qwen2GraphBuilder {
         await append(q.packed);
       }
     });
-    const scalesName = await this.graph.weight(`${prefix}.weight_scales`, scaleType, [outFeatures * blocks], (append) =>
-      append(encodeFloats(scales, scaleType)),
-    );
+    const scalesName = await this.graph.weight(`${prefix}.weight_scales`, scaleType, [outFeatures * blocks], (append) => {
+      // Commits come after the scales, so a resumed run keeps both or neither.
+      if (!quantizedHere) throw new Error(`${prefix}: resumed output holds the 4-bit weights but not their scales`);
+      return append(encodeFloats(scales, scaleType));
+    });
     return this.graph.op(
       'MatMulNBits',
       [input, packed, scalesName],
@@ -323,11 +336,12 @@ export class Qwen2GraphBuilder {
       logits = await this.makeQ4MatMul('lm_head', kept, this.rowChunks(info), vocab, hidden);
     } else {
       const parts: string[] = [];
-      for await (const rows of this.rowChunks(info)) {
-        const rowCount = rows.length / hidden;
-        const weight = await g.weight(`lm_head.weight.part${parts.length}`, this.act, [hidden, rowCount], (append) =>
-          append(encodeFloats(transpose(rows, rowCount, hidden), this.act as 'float32')),
-        );
+      for (const [start, end] of this.rowRanges(info)) {
+        const rowCount = end - start;
+        const weight = await g.weight(`lm_head.weight.part${parts.length}`, this.act, [hidden, rowCount], async (append) => {
+          for await (const rows of this.rowChunks(info, start, end)) await append(encodeFloats(transpose(rows, rowCount, hidden), this.act as 'float32'));
+        });
+        await g.commit();
         parts.push(g.op('MatMul', [kept, weight], `lm_head/MatMul_${parts.length}`));
       }
       logits = parts.length === 1 ? parts[0]! : g.op('Concat', parts, 'lm_head/Concat', { axis: -1 });
@@ -347,15 +361,19 @@ export class Qwen2GraphBuilder {
    * each within one external-data chunk once stored).
    */
   private async *rowChunks(info: TensorInfo, from = 0, to = info.shape[0]!): AsyncGenerator<Float32Array> {
-    const [rows, cols] = info.shape as [number, number];
-    const chunkBytes = Math.min(VOCAB_CHUNK_BYTES, this.options.maxTensorBytes ?? Infinity);
-    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
-    for (let start = from; start < to; start += rowsPerChunk) {
-      const end = Math.min(to, start + rowsPerChunk);
+    const rows = info.shape[0]!;
+    for (const [start, end] of this.rowRanges(info, from, to)) {
       const values = await readRowsAsF32(info, start, end);
       this.options.onRead?.(info.name, info.byteLength * ((end - start) / rows));
       yield values;
     }
+  }
+
+  private *rowRanges(info: TensorInfo, from = 0, to = info.shape[0]!): Generator<[number, number]> {
+    const cols = info.shape[1]!;
+    const chunkBytes = Math.min(VOCAB_CHUNK_BYTES, this.options.maxTensorBytes ?? Infinity);
+    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));
+    for (let start = from; start < to; start += rowsPerChunk) yield [start, Math.min(to, start + rowsPerChunk)];
   }
 }
 
