@@ -12,7 +12,7 @@ import { contentTypeFor, parseRange } from '../src/cli/models-middleware';
  */
 export interface ModelServerOptions {
   readonly root: string;
-  /** Cut the connection once, after this many bytes of the first GET of a file whose path matches. */
+  /** Cut the connection once, after this many bytes of the first GET longer than that of a file whose path matches. */
   readonly dropOnce?: { readonly path: RegExp; readonly afterBytes: number };
   /** Send files whose path matches at about this rate. */
   readonly throttle?: { readonly path: RegExp; readonly bytesPerSecond: number };
@@ -79,7 +79,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     if (req.method === 'HEAD') return void res.end();
 
     let body = readFileSync(file).subarray(start, end + 1);
-    const drop = options.dropOnce?.path.test(relative) && !dropped.has(relative) ? options.dropOnce.afterBytes : null;
+    // Only a response longer than the cut counts (a converter's first reads of a file are its small header).
+    const drop = options.dropOnce?.path.test(relative) && !dropped.has(relative) && body.length > options.dropOnce.afterBytes ? options.dropOnce.afterBytes : null;
     if (drop !== null) {
       dropped.add(relative);
       body = body.subarray(0, drop);

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ComparePanel } from './ComparePanel';
+import { ConvertPanel } from './ConvertPanel';
 import { EvaluatePanel } from './evaluate/EvaluatePanel';
 import { IdeaComposer } from './IdeaComposer';
 import { IdeasTable } from './IdeasTable';
@@ -29,6 +30,7 @@ export function App() {
         </p>
       </header>
       <ModelPanel />
+      <ConvertPanel />
       <IdeaComposer />
       {notice && (
         <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">

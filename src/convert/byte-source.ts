@@ -9,6 +9,8 @@ export interface ByteSource {
   size(): Promise<number>;
   /** Exactly `length` bytes starting at `offset`; rejects if the source is shorter. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** What identifies this version of the file where the source says (an HTTP ETag). */
+  readonly version?: string | null;
 }
 
 /** A folder of files, as the checkpoint reader sees it. */
@@ -62,12 +64,13 @@ export class BlobByteSource implements ByteSource {
 
 /** A file on any server that honours HTTP Range requests (the hub's resolve URLs do). */
 export class HttpRangeByteSource implements ByteSource {
-  private knownSize: number | undefined;
   constructor(
     readonly name: string,
     private readonly url: string,
     private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
     private readonly headers: Record<string, string> = {},
+    private knownSize?: number,
+    readonly version: string | null = null,
   ) {}
 
   async size(): Promise<number> {
@@ -110,7 +113,9 @@ export class HttpFileTree implements FileTree {
     const probe = await this.fetchImpl(url, { method: 'HEAD', headers: this.headers });
     if (probe.status === 404) return null;
     if (!probe.ok) throw new HttpStatusError(`${this.name}/${path}: HTTP ${probe.status}`, probe.status);
-    return new HttpRangeByteSource(`${this.name}/${path}`, url, this.fetchImpl, this.headers);
+    const length = Number(probe.headers.get('content-length') ?? NaN);
+    const version = probe.headers.get('x-linked-etag') ?? probe.headers.get('etag');
+    return new HttpRangeByteSource(`${this.name}/${path}`, url, this.fetchImpl, this.headers, Number.isFinite(length) ? length : undefined, version);
   }
 }
 
@@ -154,6 +159,7 @@ export class RetryingFileTree implements FileTree {
     if (!source) return null;
     return {
       name: source.name,
+      version: source.version,
       size: () => this.withRetries(source.name, () => source.size()),
       read: (offset, length) => this.withRetries(source.name, () => source.read(offset, length)),
     };

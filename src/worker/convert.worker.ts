@@ -1,0 +1,160 @@
+/// <reference lib="webworker" />
+/**
+ * Converts a safetensors checkpoint served over HTTP (the hub, any static server, this site) into a kept
+ * model, in this worker: tensors stream in through Range requests, are quantized and written into an OPFS
+ * job folder that a later run resumes from, and the finished files move into the Cache Storage that
+ * Transformers.js loads from, under /local-models/<name>/.
+ */
+import * as Comlink from 'comlink';
+import { HttpFileTree, RetryingFileTree, type ByteSource, type FileTree } from '../convert/byte-source';
+import { convertQwen2, CONVERTER_FORMAT, planConversion, type ConversionPlan } from '../convert/convert';
+import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress, type ConvertDtype } from '../core/conversion';
+import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
+import { DTYPE_SUFFIX } from '../core/model-files';
+import { modelFolderUrl, parseModelSource } from '../core/model-source';
+import { ConversionJob, conversionKey, type ConversionJobRecord } from './conversion-job';
+import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
+
+/** Transformers.js's cache, where every kept model lives (see app/model-cache.ts). */
+const CACHE_NAME = 'transformers-cache';
+const PROGRESS_EVERY_MS = 100;
+
+/** Remembers the version of every file the builder opens, so a resumed job can tell the source changed. */
+class VersionRecordingTree implements FileTree {
+  readonly versions: Record<string, string> = {};
+  readonly name: string;
+  constructor(private readonly tree: FileTree) {
+    this.name = tree.name;
+  }
+  async open(path: string): Promise<ByteSource | null> {
+    const source = await this.tree.open(path);
+    if (source) this.versions[path] = source.version ?? `size:${await source.size()}`;
+    return source;
+  }
+}
+
+interface Prepared {
+  readonly name: string;
+  readonly dtype: ConvertDtype;
+  readonly folderUrl: string;
+  readonly keptFolder: string;
+  readonly tree: VersionRecordingTree;
+  readonly existingConfig: Record<string, unknown> | null;
+  readonly plan: ConversionPlan;
+  readonly figures: ConversionFigures;
+}
+
+async function chooseDtype(dtype: ConvertRequest['dtype']): Promise<ConvertDtype> {
+  if (dtype !== 'auto') return dtype;
+  const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  return adapter?.features.has('shader-f16') ? 'q4f16' : 'q4';
+}
+
+async function readCachedJson(url: string): Promise<Record<string, unknown> | null> {
+  const response = await (await caches.open(CACHE_NAME)).match(url);
+  return response ? ((await response.json()) as Record<string, unknown>) : null;
+}
+
+async function prepare(request: ConvertRequest): Promise<Prepared> {
+  const source = parseModelSource(request.source);
+  const name = convertedModelName(source);
+  const folderUrl = modelFolderUrl(source, self.location.origin);
+  const dtype = await chooseDtype(request.dtype);
+  const tree = new VersionRecordingTree(
+    new RetryingFileTree(new HttpFileTree(request.source.trim(), folderUrl), { attempts: 6, delayMs: 1000 }),
+  );
+  const keptFolder = `${self.location.origin}${LOCAL_MODELS_PATH}${name}/`;
+  const existingConfig = await readCachedJson(`${keptFolder}config.json`);
+  let plan: ConversionPlan;
+  try {
+    plan = await planConversion(tree, { dtypes: [dtype], existingConfig });
+  } catch (error) {
+    // A folder that already holds this ONNX build needs no conversion: say so rather than "no safetensors".
+    if (await tree.open(`onnx/model${DTYPE_SUFFIX[dtype]}.onnx`).catch(() => null)) {
+      throw new Error(`${request.source.trim()} already holds a ${dtype} ONNX build: load it directly, there is nothing to convert.`);
+    }
+    throw new Error(`Cannot convert ${request.source.trim()}: ${(error as Error).message}`);
+  }
+  const figures = { bytesToRead: plan.bytesToRead, bytesToStore: plan.bytesToStore, largestFile: Math.max(...plan.files.values()) };
+  return { name, dtype, folderUrl, keptFolder, tree, existingConfig, plan, figures };
+}
+
+function jobRecord(request: ConvertRequest, prepared: Prepared): ConversionJobRecord {
+  return {
+    key: conversionKey(prepared.folderUrl, prepared.dtype, CONVERTER_FORMAT),
+    source: request.source.trim(),
+    folderUrl: prepared.folderUrl,
+    name: prepared.name,
+    dtype: prepared.dtype,
+    format: CONVERTER_FORMAT,
+    sourceVersions: prepared.tree.versions,
+    figures: prepared.figures,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+const api: ConvertWorkerApi = {
+  async plan(request): Promise<ConversionPlanInfo> {
+    const prepared = await prepare(request);
+    const keptBytes = await ConversionJob.keptBytesFor(jobRecord(request, prepared));
+    const storage = request.storage ?? {};
+    return {
+      name: prepared.name,
+      dtype: prepared.dtype,
+      figures: prepared.figures,
+      keptBytes,
+      description: describeConversionPlan(prepared.figures, storage),
+      refusal: conversionStorageRefusal(prepared.figures, storage, keptBytes),
+    };
+  },
+
+  async convert(request, onProgress): Promise<ConversionDone> {
+    const started = performance.now();
+    const prepared = await prepare(request);
+    const job = await ConversionJob.open(jobRecord(request, prepared));
+    const refusal = conversionStorageRefusal(prepared.figures, request.storage ?? {}, job.keptBytes);
+    if (refusal) throw new Error(refusal);
+
+    const { bytesToRead, bytesToStore } = prepared.figures;
+    let last = 0;
+    const report = (progress: ConversionProgress, force = false) => {
+      const now = performance.now();
+      if (!force && now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      onProgress(progress);
+    };
+    report({ phase: 'convert', bytesRead: 0, bytesToRead, bytesStored: job.keptBytes, bytesToStore }, true);
+    const result = await convertQwen2(prepared.tree, job.sink(), {
+      dtypes: [prepared.dtype],
+      existingConfig: prepared.existingConfig,
+      onProgress: (p) => report({ phase: 'convert', bytesRead: p.bytesRead, bytesToRead, bytesStored: p.bytesStored, bytesToStore }),
+    });
+
+    // Weights first and config.json last, so a model is declared only once its files are all kept.
+    const cache = await caches.open(CACHE_NAME);
+    const stored: string[] = [];
+    let storedBytes = 0;
+    try {
+      for (const path of result.files) {
+        const file = await (await job.outputFile(path, false)).getFile();
+        const type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+        const url = `${prepared.keptFolder}${path}`;
+        await cache.put(url, new Response(file, { headers: { 'content-type': type, 'content-length': String(file.size) } }));
+        stored.push(url);
+        storedBytes += file.size;
+        await job.removeOutputFile(path);
+        report({ phase: 'store', bytesRead: bytesToRead, bytesToRead, bytesStored: storedBytes, bytesToStore }, true);
+      }
+    } catch (error) {
+      await Promise.all(stored.map((url) => cache.delete(url)));
+      // Files already moved out of the job are gone from it: start that job over next time.
+      await job.remove();
+      throw new Error(`Could not keep the converted model in this browser: ${(error as Error).message}`);
+    }
+    await job.remove();
+    return { source: `local:${prepared.name}`, dtype: prepared.dtype, resumed: job.resumed, seconds: (performance.now() - started) / 1000 };
+  },
+};
+
+Comlink.expose(api);
