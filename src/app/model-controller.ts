@@ -25,10 +25,19 @@ export function requestFromUrl(search: string): LoadRequest & { explicit: boolea
 
 let client: ScorerClient | null = null;
 
+/**
+ * Browser tests shorten the hung-run watchdog with `window.refereeDiagnostics = { hangBoundMs: 60_000 }`
+ * (from `page.addInitScript`, before the page loads); unset, the bound adapts to the model's measured pace.
+ */
+function hangBoundOverride(): number | undefined {
+  const value = (globalThis as { refereeDiagnostics?: { hangBoundMs?: unknown } }).refereeDiagnostics?.hangBoundMs;
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
 /** One client and one queue runner per page (StrictMode mounts effects twice). */
 export function scorerClient(): ScorerClient {
   if (!client) {
-    client = new ScorerClient(createScorerWorker);
+    client = new ScorerClient(createScorerWorker, { hangBoundMs: hangBoundOverride });
     startQueueRunner(client, { onRuntimeFailure: reloadAfterRuntimeFailure });
   }
   return client;
@@ -114,8 +123,9 @@ export async function loadModel(request: LoadRequest): Promise<void> {
 }
 
 function reloadAfterRuntimeFailure(message: string): void {
-  const { lastModel, setNotice } = useReferee.getState();
-  if (!lastModel) return;
+  const { lastModel, setNotice, model } = useReferee.getState();
+  // A load under way (another model chosen mid-run) stopped the worker and brings a fresh one itself.
+  if (!lastModel || model.state === 'loading') return;
   // loadModel marks the model as loading before it yields, so the queue waits for the fresh worker.
   void loadModel(lastModel);
   setNotice({

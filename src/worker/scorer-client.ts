@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import type { IdeaInput } from '../core/idea-input';
+import { hungRunMessage, slowerPace, watchdogBoundMs, worstCasePasses } from '../core/score-watchdog';
 import { scoreInOrder } from '../engine/score-in-order';
 import type { ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from '../engine/scorer-types';
 import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
@@ -11,6 +12,13 @@ import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './
  */
 export class LoadCancelled extends Error {}
 
+export interface ScorerClientOptions {
+  /** A fixed watchdog bound (ms) in place of the adaptive one, read at each run; undefined keeps the adaptive one. */
+  readonly hangBoundMs?: () => number | undefined;
+}
+
+type RunEnd<T> = { readonly answer: T } | 'hung' | 'stopped';
+
 export class ScorerClient implements Scorer {
   private worker: Worker | null = null;
   private loadedInfo: LoadedModel | null = null;
@@ -19,8 +27,16 @@ export class ScorerClient implements Scorer {
   private request: LoadRequest | null = null;
   private onProgress: (progress: LoadProgress) => void = () => {};
   private rejectLoading: ((error: Error) => void) | null = null;
+  /** Settles the run in flight when its worker is stopped (a stopped worker never answers). */
+  private stopRun: (() => void) | null = null;
+  /** The slowest milliseconds per forward pass measured in the current worker. */
+  private slowestPace: number | null = null;
+  private runs: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly createWorker: () => Worker) {}
+  constructor(
+    private readonly createWorker: () => Worker,
+    private readonly options: ScorerClientOptions = {},
+  ) {}
 
   load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     this.request = request;
@@ -43,16 +59,62 @@ export class ScorerClient implements Scorer {
     this.terminate();
   }
 
-  async score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+  /**
+   * Runs one at a time (the queue and the Evaluate panel share the worker), so the watchdog times a run and
+   * not its wait behind another. A run that outlasts the watchdog is a model error: the worker is replaced.
+   */
+  score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    const run = this.runs.then(() => this.scoreNow(idea, options));
+    this.runs = run.catch(() => undefined);
+    return run;
+  }
+
+  private async scoreNow(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome> {
+    // Only the worker that failed is stopped: a newer one (a load that superseded it) is left alone.
+    let remote: Comlink.Remote<ScorerWorkerApi> | null = null;
+    const stopIfCurrent = () => remote && this.remote === remote && this.terminate();
     try {
       await this.ensureLoaded();
-      const outcome = await this.remote!.score(idea, options);
-      if (!outcome.ok && outcome.error.code === 'model-error') this.terminate();
+      remote = this.remote!;
+      const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, worstCasePasses(options.maxNewTokens, options.readoutMaxForwards));
+      const started = performance.now();
+      const end = await this.watch<ScoreOutcome>(remote.score(idea, options), bound);
+      if (end === 'hung') {
+        stopIfCurrent();
+        return { ok: false, error: { code: 'model-error', message: hungRunMessage(bound) } };
+      }
+      if (end === 'stopped') return { ok: false, error: { code: 'model-error', message: 'The scoring worker was stopped before it answered.' } };
+      const outcome = end.answer;
+      if (outcome.ok) {
+        this.slowestPace = slowerPace(this.slowestPace, { milliseconds: performance.now() - started, forwardPasses: outcome.result.provenance.forwardPasses });
+      } else if (outcome.error.code === 'model-error') {
+        stopIfCurrent();
+      }
       return outcome;
     } catch (error) {
-      this.terminate();
+      stopIfCurrent();
       return { ok: false, error: { code: 'model-error', message: (error as Error).message } };
     }
+  }
+
+  private watch<T>(run: Promise<T>, boundMs: number): Promise<RunEnd<T>> {
+    return new Promise<RunEnd<T>>((resolve, reject) => {
+      let settled = false;
+      const stop = () => settle(() => resolve('stopped'));
+      const settle = (end: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.stopRun === stop) this.stopRun = null;
+        end();
+      };
+      const timer = setTimeout(() => settle(() => resolve('hung')), boundMs);
+      this.stopRun = stop;
+      run.then(
+        (answer) => settle(() => resolve({ answer })),
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
   }
 
   async prompt(idea: IdeaInput, profile: 'paper' | 'agent' = 'paper'): Promise<string> {
@@ -65,6 +127,8 @@ export class ScorerClient implements Scorer {
     const reject = this.rejectLoading;
     this.rejectLoading = null;
     reject?.(new LoadCancelled('The worker was stopped before the model loaded'));
+    this.stopRun?.();
+    this.slowestPace = null;
     this.worker?.terminate();
     this.worker = null;
     this.remote = null;

@@ -1,0 +1,115 @@
+import * as Comlink from 'comlink';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import type { ScoreOutcome } from '../engine/scorer-types';
+import type { LoadedModel, ScorerWorkerApi } from './scorer-protocol';
+import { ScorerClient } from './scorer-client';
+
+const MODEL: LoadedModel = {
+  id: 'fake',
+  revision: null,
+  dtype: 'q4',
+  device: 'wasm',
+  maxPromptTokens: 1000,
+  memoryEstimateBytes: 0,
+  deviceNote: 'fake',
+};
+
+/** What the client reads of a scored outcome: it only measures the run's forward passes. */
+const SCORED = { ok: true, result: { provenance: { forwardPasses: 6 } } } as unknown as ScoreOutcome;
+
+/** A worker stand-in: the API served over a MessageChannel, so Comlink is really in the path. */
+class FakeWorker {
+  terminated = false;
+  constructor(private readonly port: MessagePort) {
+    port.start();
+  }
+  postMessage(message: unknown, transfer?: Transferable[]): void {
+    if (!this.terminated) this.port.postMessage(message, transfer as never);
+  }
+  addEventListener(type: string, listener: (event: unknown) => void): void {
+    this.port.addEventListener(type, listener as never);
+  }
+  removeEventListener(type: string, listener: (event: unknown) => void): void {
+    this.port.removeEventListener(type, listener as never);
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.port.close();
+  }
+}
+
+type ScoreBehaviour = 'hang' | 'answer';
+
+/** Workers made in order; each scores as the next behaviour says (default: answer at once). */
+function fakeWorkers(behaviours: ScoreBehaviour[]) {
+  const workers: FakeWorker[] = [];
+  let concurrent = 0;
+  let mostConcurrent = 0;
+  const create = (): Worker => {
+    const { port1, port2 } = new MessageChannel();
+    const api: ScorerWorkerApi = {
+      load: async () => MODEL,
+      score: async () => {
+        if ((behaviours.shift() ?? 'answer') === 'hang') return new Promise<ScoreOutcome>(() => {});
+        mostConcurrent = Math.max(mostConcurrent, ++concurrent);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        concurrent--;
+        return SCORED;
+      },
+      prompt: async () => '',
+      dispose: async () => {},
+    };
+    Comlink.expose(api, port1 as unknown as Comlink.Endpoint);
+    const worker = new FakeWorker(port2);
+    workers.push(worker);
+    return worker as unknown as Worker;
+  };
+  return { create, workers, mostConcurrent: () => mostConcurrent };
+}
+
+const IDEA = { text: 'An idea.' };
+
+describe('ScorerClient watchdog', () => {
+  it('takes a run that never answers for a model error, stops that worker, and the next run gets a fresh one', async () => {
+    const fake = fakeWorkers(['hang']);
+    const client = new ScorerClient(fake.create, { hangBoundMs: () => 300 });
+    await client.load({ source: 'fake' }, () => {});
+
+    const hung = await client.score(IDEA);
+    expect(hung).toEqual({ ok: false, error: { code: 'model-error', message: expect.stringMatching(/did not answer within \d+ s; its worker is being replaced/) } });
+    expect(fake.workers).toHaveLength(1);
+    expect(fake.workers[0]!.terminated).toBe(true);
+
+    expect(await client.score(IDEA)).toEqual(SCORED);
+    expect(fake.workers).toHaveLength(2);
+    expect(fake.workers[1]!.terminated).toBe(false);
+    await client.dispose();
+  });
+
+  it('settles a run whose worker a newer load replaced, and leaves the new worker running', async () => {
+    const fake = fakeWorkers(['hang']);
+    // No override: the adaptive bound (minutes) must not be what ends this run.
+    const client = new ScorerClient(fake.create);
+    await client.load({ source: 'fake' }, () => {});
+    const running = client.score(IDEA);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const loading = client.load({ source: 'other' }, () => {});
+
+    expect(await running).toEqual({ ok: false, error: { code: 'model-error', message: 'The scoring worker was stopped before it answered.' } });
+    await expect(loading).resolves.toEqual(MODEL);
+    expect(fake.workers.map((w) => w.terminated)).toEqual([true, false]);
+    expect(await client.score(IDEA)).toEqual(SCORED);
+    await client.dispose();
+  });
+
+  it('runs one score at a time, so a run waiting its turn is not timed', async () => {
+    const fake = fakeWorkers([]);
+    const client = new ScorerClient(fake.create, { hangBoundMs: () => 30_000 });
+    await client.load({ source: 'fake' }, () => {});
+    const outcomes = await Promise.all([client.score(IDEA), client.score(IDEA), client.score(IDEA)]);
+    expect(outcomes).toEqual([SCORED, SCORED, SCORED]);
+    expect(fake.mostConcurrent()).toBe(1);
+    await client.dispose();
+  });
+});
