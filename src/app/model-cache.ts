@@ -1,7 +1,19 @@
 /**
  * The models Transformers.js keeps in the browser's Cache Storage (cache "transformers-cache", one entry per
- * file URL), grouped by model folder so each can be listed with its size and deleted.
+ * file URL), grouped by model folder so each can be listed with its size and deleted; and the downloader's
+ * unfinished files in the origin-private file system, listed and deleted the same way.
  */
+import {
+  groupPartialFiles,
+  modelFolderOf as folderOf,
+  parsePartialMeta,
+  PARTIAL_DOWNLOADS_DIRECTORY,
+  partialFileNames,
+  readPartialFileName,
+  type PartialFile,
+  type PartialModel,
+} from '../core/partial-downloads';
+
 /** Transformers.js's default `env.cacheKey`: where it looks for model files before fetching them. */
 export const CACHE_NAME = 'transformers-cache';
 
@@ -10,12 +22,6 @@ export interface CachedModel {
   readonly folder: string;
   readonly files: number;
   readonly bytes: number;
-}
-
-/** A file URL's model folder: everything before its `onnx/` part or its own name. */
-function folderOf(url: string): string {
-  const at = url.indexOf('/onnx/');
-  return at >= 0 ? url.slice(0, at + 1) : url.slice(0, url.lastIndexOf('/') + 1);
 }
 
 export async function listCachedModels(): Promise<CachedModel[]> {
@@ -46,4 +52,54 @@ export async function deleteCachedModel(folder: string): Promise<number> {
     if (folderOf(request.url) === folder && (await cache.delete(request))) deleted++;
   }
   return deleted;
+}
+
+/** The downloader's directory of unfinished files, or null when nothing was ever downloaded (or no OPFS). */
+async function partialsDirectory(): Promise<FileSystemDirectoryHandle | null> {
+  try {
+    return await (await navigator.storage.getDirectory()).getDirectoryHandle(PARTIAL_DOWNLOADS_DIRECTORY);
+  } catch {
+    return null;
+  }
+}
+
+/** Downloads left unfinished (cancelled, cut, a closed tab), grouped by model folder. */
+export async function listPartialDownloads(): Promise<PartialModel[]> {
+  const directory = await partialsDirectory();
+  if (!directory) return [];
+  const keys = new Set<string>();
+  // The DOM library this project compiles with has no async iteration of directories.
+  for await (const name of (directory as unknown as { keys(): AsyncIterable<string> }).keys()) {
+    const entry = readPartialFileName(name);
+    if (entry) keys.add(entry.key);
+  }
+  const files: PartialFile[] = [];
+  for (const key of keys) {
+    const names = partialFileNames(key);
+    const meta = await readFile(directory, names.meta).then((file) => (file ? file.text() : null));
+    const part = await readFile(directory, names.part);
+    files.push({ key, meta: meta === null ? null : parsePartialMeta(meta), bytes: part?.size ?? 0 });
+  }
+  return groupPartialFiles(files);
+}
+
+async function readFile(directory: FileSystemDirectoryHandle, name: string): Promise<File | null> {
+  try {
+    return await (await directory.getFileHandle(name)).getFile();
+  } catch {
+    return null;
+  }
+}
+
+/** Removes unfinished files (both the bytes and their description); never call it while they download. */
+export async function deletePartialDownload(keys: readonly string[]): Promise<void> {
+  const directory = await partialsDirectory();
+  if (!directory) return;
+  for (const key of keys) {
+    for (const name of Object.values(partialFileNames(key))) {
+      await directory.removeEntry(name).catch((error: unknown) => {
+        if ((error as DOMException).name !== 'NotFoundError') throw error;
+      });
+    }
+  }
 }

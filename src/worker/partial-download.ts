@@ -8,27 +8,19 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-
-const DIRECTORY = 'referee-downloads';
-
-/** What a partial file was fetched as; resuming needs the same URL, version tag and size. */
-export interface PartialFileMeta {
-  readonly url: string;
-  readonly version: string | null;
-  readonly size: number | null;
-}
+import { parsePartialMeta, PARTIAL_DOWNLOADS_DIRECTORY, partialFileNames, type PartialFileMeta } from '../core/partial-downloads';
 
 const keyOf = (url: string) => bytesToHex(sha256(utf8ToBytes(url))).slice(0, 40);
 
 async function downloadsDirectory(): Promise<FileSystemDirectoryHandle> {
   const root = await navigator.storage.getDirectory();
-  return root.getDirectoryHandle(DIRECTORY, { create: true });
+  return root.getDirectoryHandle(PARTIAL_DOWNLOADS_DIRECTORY, { create: true });
 }
 
 async function readMeta(directory: FileSystemDirectoryHandle, key: string): Promise<PartialFileMeta | null> {
   try {
-    const file = await (await directory.getFileHandle(`${key}.json`)).getFile();
-    return JSON.parse(await file.text()) as PartialFileMeta;
+    const file = await (await directory.getFileHandle(partialFileNames(key).meta)).getFile();
+    return parsePartialMeta(await file.text());
   } catch {
     return null;
   }
@@ -52,12 +44,12 @@ export class PartialDownload {
   static async open(meta: PartialFileMeta): Promise<PartialDownload> {
     const directory = await downloadsDirectory();
     const key = keyOf(meta.url);
-    const fileHandle = await directory.getFileHandle(`${key}.part`, { create: true });
+    const fileHandle = await directory.getFileHandle(partialFileNames(key).part, { create: true });
     const access = await fileHandle.createSyncAccessHandle();
     const partial = new PartialDownload(directory, key, fileHandle, access);
     if (!sameFile(await readMeta(directory, key), meta)) {
       access.truncate(0);
-      const metaAccess = await (await directory.getFileHandle(`${key}.json`, { create: true })).createSyncAccessHandle();
+      const metaAccess = await (await directory.getFileHandle(partialFileNames(key).meta, { create: true })).createSyncAccessHandle();
       const bytes = utf8ToBytes(JSON.stringify(meta));
       metaAccess.truncate(0);
       metaAccess.write(bytes, { at: 0 });
@@ -72,7 +64,7 @@ export class PartialDownload {
     const key = keyOf(meta.url);
     if (!sameFile(await readMeta(directory, key), meta)) return 0;
     try {
-      return (await (await directory.getFileHandle(`${key}.part`)).getFile()).size;
+      return (await (await directory.getFileHandle(partialFileNames(key).part)).getFile()).size;
     } catch {
       return 0;
     }
@@ -122,8 +114,7 @@ export class PartialDownload {
 
   async remove(): Promise<void> {
     this.close();
-    await this.directory.removeEntry(`${this.key}.part`).catch(() => undefined);
-    await this.directory.removeEntry(`${this.key}.json`).catch(() => undefined);
+    for (const name of Object.values(partialFileNames(this.key))) await this.directory.removeEntry(name).catch(() => undefined);
   }
 
   private handle(): FileSystemSyncAccessHandle {
