@@ -185,3 +185,26 @@ test('a model that is not Qwen2, a corrupt shard and too little room are each ex
   expect(weightGets(host, /\.safetensors$/).every((r) => rangeLength(r.range) < 100_000)).toBe(true);
   expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).filter((r) => r.url.includes('/local-models/')).length)).toBe(0);
 });
+
+test('running out of storage mid-conversion is explained, keeps what was converted, and converting again resumes', async ({ page, context }) => {
+  const host = await serve();
+  await page.goto('/');
+  // The browser's real quota, shrunk for this origin (the page's estimate does not see it, as in a real
+  // disk filling up from elsewhere): writes fail part-way through the conversion.
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 90_000_000 });
+  await checkConversion(page, `${host.origin}/tiny-planted-qwen2`);
+  await page.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(page.getByTestId('convert-error')).toHaveText(
+    /ran out of storage for Referee after [\d.]+ MB of [\d.]+ MB were converted\. What was converted is kept: .* convert again to resume/,
+    { timeout: TIMEOUT },
+  );
+  expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).filter((r) => r.url.includes('/local-models/')).length)).toBe(0);
+  await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.getByRole('button', { name: /^Resume converting / }).click();
+  await expect(page.getByTestId('convert-done')).toHaveText(/resumed from an earlier run/, { timeout: TIMEOUT });
+  expect(await keptHashes(page, 'tiny-planted-qwen2')).toEqual(await cliHashes('tiny-planted-qwen2'));
+});

@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import type { ConvertDtype } from '../core/conversion';
 import { formatBytes } from '../core/download-progress';
 import { DEFAULT_MODEL } from '../core/model-source';
-import { cancelConversion, discardUnfinished, planConversion, refreshUnfinished, startConversion, useConversion } from './conversion-controller';
+import { cancelConversion, discardUnfinished, planConversion, refreshUnfinished, setConversionDraft, startConversion, useConversion } from './conversion-controller';
 import { useReferee } from './store';
 
 /** Converts a safetensors checkpoint (the original AlphaResearch-RM repo, any Qwen2 repo or URL) right here. */
@@ -10,7 +10,7 @@ export function ConvertPanel() {
   const status = useConversion((s) => s.status);
   const unfinished = useConversion((s) => s.unfinished);
   const modelBusy = useReferee((s) => s.model.state === 'loading');
-  const [source, setSource] = useState(DEFAULT_MODEL);
+  const source = useConversion((s) => s.draft);
   const [dtype, setDtype] = useState<ConvertDtype | 'auto'>('auto');
   const sourceId = useId();
   const dtypeId = useId();
@@ -31,7 +31,7 @@ export function ConvertPanel() {
         }}
       >
         <label htmlFor={sourceId}>Checkpoint to convert (Hugging Face repo or URL)</label>
-        <input id={sourceId} value={source} onChange={(e) => setSource(e.target.value)} disabled={working} />
+        <input id={sourceId} value={source} onChange={(e) => setConversionDraft(e.target.value)} disabled={working} />
         <label htmlFor={dtypeId}>Build</label>
         <select id={dtypeId} value={dtype} onChange={(e) => setDtype(e.target.value as ConvertDtype | 'auto')} disabled={working}>
           <option value="auto">what this device loads best</option>

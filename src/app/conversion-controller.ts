@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { describeConversion, type ConversionProgress, type ConvertDtype } from '../core/conversion';
 import { formatBytes } from '../core/download-progress';
+import { DEFAULT_MODEL } from '../core/model-source';
 import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../worker/conversion-job';
 import { ConversionCancelled, ConversionClient, createConvertWorker } from '../worker/convert-client';
 import type { ConversionPlanInfo, ConvertRequest } from '../worker/convert-protocol';
@@ -27,9 +28,13 @@ export interface UnfinishedConversion {
 interface ConversionState {
   status: ConversionStatus;
   unfinished: UnfinishedConversion[];
+  /** What the panel's source field holds. */
+  draft: string;
 }
 
-export const useConversion = create<ConversionState>(() => ({ status: { state: 'idle' }, unfinished: [] }));
+export const useConversion = create<ConversionState>(() => ({ status: { state: 'idle' }, unfinished: [], draft: DEFAULT_MODEL }));
+
+export const setConversionDraft = (draft: string) => useConversion.setState({ draft });
 
 const setStatus = (status: ConversionStatus) => useConversion.setState({ status });
 
@@ -54,6 +59,13 @@ export async function planConversion(source: string, dtype: ConvertDtype | 'auto
   } finally {
     void refreshUnfinished();
   }
+}
+
+/** A model that failed to load because it is a checkpoint: put it in the Convert panel and say what converting costs. */
+export function suggestConversion(source: string): void {
+  setConversionDraft(source);
+  document.getElementById('convert-heading')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  void planConversion(source, 'auto');
 }
 
 export async function startConversion(request: ConvertRequest): Promise<void> {

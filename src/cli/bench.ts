@@ -1,57 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
-import { encodeSafetensorsHeader } from '../convert/safetensors-writer';
-import { qwen2Config } from '../fixtures/tiny-models';
+import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
 import { benchEngine } from './bench-engine';
-import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+import { FULL_LAYERS, writeSynthetic7B } from './synthetic-7b';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
- * 152064×3584 matrices) converted to q4f16 by the real CLI in a child process, at two layer counts.
- * Peak RSS should not grow with layers; time is fitted as fixed + per-layer and projected to 28 layers.
+ * 152064×3584 matrices) converted to q4f16 by the real CLI in a child process, and (`--suite convert` or
+ * `all`) by the page in headless Chromium, at two layer counts. Peak memory should not grow with layers;
+ * time is fitted as fixed + per-layer and projected to 28 layers.
  */
-const SHAPE_7B = {
-  hiddenSize: 3584,
-  numHeads: 28,
-  numKvHeads: 4,
-  intermediateSize: 18944,
-  vocabSize: 152064,
-  tied: false,
-  maxPositionEmbeddings: 32768,
-};
-const FULL_LAYERS = 28;
-
-async function writeSynthetic7B(dir: string, layers: number): Promise<void> {
-  const config = { ...qwen2Config({ ...SHAPE_7B, numLayers: layers }), max_window_layers: 28 };
-  const entries = [...expectedQwen2Tensors(parseQwen2Config(config))].map(([name, shape]) => ({ name, shape, dtype: 'BF16' as const }));
-  await mkdir(dir, { recursive: true });
-  const file = await open(join(dir, 'model.safetensors'), 'w');
-  await file.write(encodeSafetensorsHeader(entries));
-  // Cheap pseudo-random bf16 values in [-0.05, 0.05): a generator this fast keeps set-up time small.
-  let state = 12345;
-  const rows = new Uint16Array(1 << 22);
-  for (const entry of entries) {
-    let remaining = entry.shape.reduce((a, b) => a * b, 1);
-    while (remaining > 0) {
-      const count = Math.min(remaining, rows.length);
-      for (let i = 0; i < count; i++) {
-        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-        // sign, exponent 2^-5..2^-8, 7 mantissa bits
-        rows[i] = ((state >>> 31) << 15) | ((119 + ((state >>> 24) & 3)) << 7) | ((state >>> 8) & 0x7f);
-      }
-      await file.write(new Uint8Array(rows.buffer, 0, count * 2));
-      remaining -= count;
-    }
-  }
-  await file.close();
-  await writeFile(join(dir, 'config.json'), JSON.stringify(config));
-  await writeQwenTokenizerFiles(dir);
-}
-
 interface ConvertStats {
   seconds: number;
   bytesRead: number;
@@ -75,6 +36,7 @@ async function main(): Promise<void> {
       layers: { type: 'string', default: '1,3' },
       dtype: { type: 'string', default: 'q4f16' },
       ideas: { type: 'string', default: '8' },
+      browser: { type: 'boolean', default: true },
       words: { type: 'string', default: '180' },
     },
   });
@@ -84,7 +46,7 @@ async function main(): Promise<void> {
   if (values.suite === 'engine') return;
   const layerCounts = values.layers!.split(',').map(Number);
   const root = await mkdtemp(join(tmpdir(), 'referee-bench-'));
-  const results: { layers: number; stats: ConvertStats }[] = [];
+  const results: { layers: number; stats: ConvertStats; page: BrowserConvertStats | null }[] = [];
   try {
     for (const layers of layerCounts) {
       const source = join(root, `synthetic-7b-${layers}l`);
@@ -92,7 +54,12 @@ async function main(): Promise<void> {
       await writeSynthetic7B(source, layers);
       process.stderr.write(`bench: converting to ${values.dtype}…\n`);
       const stats = convertInChild(source, join(root, `out-${layers}l`), values.dtype!);
-      results.push({ layers, stats });
+      let page: BrowserConvertStats | null = null;
+      if (values.browser) {
+        process.stderr.write(`bench: converting to ${values.dtype} in headless Chromium…\n`);
+        page = await convertInBrowser(root, `synthetic-7b-${layers}l`, values.dtype as 'q4f16' | 'q4');
+      }
+      results.push({ layers, stats, page });
       await rm(source, { recursive: true, force: true });
       await rm(join(root, `out-${layers}l`), { recursive: true, force: true });
     }
@@ -101,23 +68,32 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nConversion of Qwen2.5-7B-shaped bf16 checkpoints to ${values.dtype} (embedding and lm_head 152064×3584 included)`);
-  console.log('layers | source MB | seconds | input MB/s | peak RSS MB');
-  for (const { layers, stats } of results) {
+  console.log('        |           | CLI (Node)                          | page (headless Chromium, from vite preview)');
+  console.log('layers | source MB | seconds | input MB/s | peak RSS MB | seconds | input MB/s | renderer peak MB | all processes peak MB');
+  const cell = (text: string, width: number) => text.padStart(width);
+  for (const { layers, stats, page } of results) {
     const mb = stats.bytesRead / 1e6;
+    const pageCells = page
+      ? ` | ${cell(page.seconds.toFixed(1), 7)} | ${cell((mb / page.seconds).toFixed(1), 10)} | ${cell((page.peakRendererRssBytes / 1e6).toFixed(0), 16)} | ${cell((page.peakBrowserRssBytes / 1e6).toFixed(0), 21)}`
+      : '';
     console.log(
-      `${String(layers).padStart(6)} | ${mb.toFixed(0).padStart(9)} | ${stats.seconds.toFixed(1).padStart(7)} | ${(mb / stats.seconds).toFixed(1).padStart(10)} | ${(stats.peakRssBytes / 1e6).toFixed(0).padStart(11)}`,
+      `${cell(String(layers), 6)} | ${cell(mb.toFixed(0), 9)} | ${cell(stats.seconds.toFixed(1), 7)} | ${cell((mb / stats.seconds).toFixed(1), 10)} | ${cell((stats.peakRssBytes / 1e6).toFixed(0), 11)}${pageCells}`,
     );
   }
   if (results.length >= 2) {
-    const a = results[0]!;
-    const b = results.at(-1)!;
-    const perLayer = (b.stats.seconds - a.stats.seconds) / (b.layers - a.layers);
-    const fixed = a.stats.seconds - perLayer * a.layers;
-    const projected = fixed + perLayer * FULL_LAYERS;
-    console.log(
-      `fit: ${fixed.toFixed(1)} s fixed (vocab matrices, rotary tables) + ${perLayer.toFixed(1)} s per layer → ` +
-        `projected full ${FULL_LAYERS}-layer 7B: ${(projected / 60).toFixed(1)} min on this machine`,
-    );
+    const project = (label: string, seconds: (r: (typeof results)[number]) => number) => {
+      const a = results[0]!;
+      const b = results.at(-1)!;
+      const perLayer = (seconds(b) - seconds(a)) / (b.layers - a.layers);
+      const fixed = seconds(a) - perLayer * a.layers;
+      const projected = fixed + perLayer * FULL_LAYERS;
+      console.log(
+        `${label} fit: ${fixed.toFixed(1)} s fixed (vocab matrices, rotary tables) + ${perLayer.toFixed(1)} s per layer → ` +
+          `projected full ${FULL_LAYERS}-layer 7B: ${(projected / 60).toFixed(1)} min on this machine`,
+      );
+    };
+    project('CLI', (r) => r.stats.seconds);
+    if (results.every((r) => r.page)) project('page', (r) => r.page!.seconds);
   }
 }
 

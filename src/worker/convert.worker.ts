@@ -9,6 +9,7 @@ import * as Comlink from 'comlink';
 import { HttpFileTree, RetryingFileTree, type ByteSource, type FileTree } from '../convert/byte-source';
 import { convertQwen2, CONVERTER_FORMAT, planConversion, type ConversionPlan } from '../convert/convert';
 import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress, type ConvertDtype } from '../core/conversion';
+import { formatBytes } from '../core/download-progress';
 import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
 import { DTYPE_SUFFIX } from '../core/model-files';
 import { modelFolderUrl, parseModelSource } from '../core/model-source';
@@ -125,15 +126,25 @@ const api: ConvertWorkerApi = {
       onProgress(progress);
     };
     report({ phase: 'convert', bytesRead: 0, bytesToRead, bytesStored: job.keptBytes, bytesToStore }, true);
+    let stored = job.keptBytes;
     const result = await convertQwen2(prepared.tree, job.sink(), {
       dtypes: [prepared.dtype],
       existingConfig: prepared.existingConfig,
-      onProgress: (p) => report({ phase: 'convert', bytesRead: p.bytesRead, bytesToRead, bytesStored: p.bytesStored, bytesToStore }),
+      onProgress: (p) => {
+        stored = p.bytesStored;
+        report({ phase: 'convert', bytesRead: p.bytesRead, bytesToRead, bytesStored: p.bytesStored, bytesToStore });
+      },
+    }).catch((error: unknown) => {
+      if ((error as Error).name !== 'QuotaExceededError') throw error;
+      throw new Error(
+        `This browser ran out of storage for Referee after ${formatBytes(stored)} of ${formatBytes(bytesToStore)} were converted. ` +
+          'What was converted is kept: free some space (delete kept models, or other sites’ data) and convert again to resume from there.',
+      );
     });
 
     // Weights first and config.json last, so a model is declared only once its files are all kept.
     const cache = await caches.open(CACHE_NAME);
-    const stored: string[] = [];
+    const kept: string[] = [];
     let storedBytes = 0;
     try {
       for (const path of result.files) {
@@ -141,13 +152,13 @@ const api: ConvertWorkerApi = {
         const type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
         const url = `${prepared.keptFolder}${path}`;
         await cache.put(url, new Response(file, { headers: { 'content-type': type, 'content-length': String(file.size) } }));
-        stored.push(url);
+        kept.push(url);
         storedBytes += file.size;
         await job.removeOutputFile(path);
         report({ phase: 'store', bytesRead: bytesToRead, bytesToRead, bytesStored: storedBytes, bytesToStore }, true);
       }
     } catch (error) {
-      await Promise.all(stored.map((url) => cache.delete(url)));
+      await Promise.all(kept.map((url) => cache.delete(url)));
       // Files already moved out of the job are gone from it: start that job over next time.
       await job.remove();
       throw new Error(`Could not keep the converted model in this browser: ${(error as Error).message}`);

@@ -1,0 +1,46 @@
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
+import { encodeSafetensorsHeader } from '../convert/safetensors-writer';
+import { qwen2Config } from '../fixtures/tiny-models';
+import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+
+const SHAPE_7B = {
+  hiddenSize: 3584,
+  numHeads: 28,
+  numKvHeads: 4,
+  intermediateSize: 18944,
+  vocabSize: 152064,
+  tied: false,
+  maxPositionEmbeddings: 32768,
+};
+export const FULL_LAYERS = 28;
+
+/** A bf16 checkpoint with Qwen2.5-7B's tensor shapes and `layers` layers, pseudo-random weights. */
+export async function writeSynthetic7B(dir: string, layers: number): Promise<void> {
+  const config = { ...qwen2Config({ ...SHAPE_7B, numLayers: layers }), max_window_layers: 28 };
+  const entries = [...expectedQwen2Tensors(parseQwen2Config(config))].map(([name, shape]) => ({ name, shape, dtype: 'BF16' as const }));
+  await mkdir(dir, { recursive: true });
+  const file = await open(join(dir, 'model.safetensors'), 'w');
+  await file.write(encodeSafetensorsHeader(entries));
+  // Cheap pseudo-random bf16 values in [-0.05, 0.05): a generator this fast keeps set-up time small.
+  let state = 12345;
+  const rows = new Uint16Array(1 << 22);
+  for (const entry of entries) {
+    let remaining = entry.shape.reduce((a, b) => a * b, 1);
+    while (remaining > 0) {
+      const count = Math.min(remaining, rows.length);
+      for (let i = 0; i < count; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        // sign, exponent 2^-5..2^-8, 7 mantissa bits
+        rows[i] = ((state >>> 31) << 15) | ((119 + ((state >>> 24) & 3)) << 7) | ((state >>> 8) & 0x7f);
+      }
+      await file.write(new Uint8Array(rows.buffer, 0, count * 2));
+      remaining -= count;
+    }
+  }
+  await file.close();
+  await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+  await writeQwenTokenizerFiles(dir);
+}
+
