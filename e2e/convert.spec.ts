@@ -208,3 +208,16 @@ test('running out of storage mid-conversion is explained, keeps what was convert
   await expect(page.getByTestId('convert-done')).toHaveText(/resumed from an earlier run/, { timeout: TIMEOUT });
   expect(await keptHashes(page, 'tiny-planted-qwen2')).toEqual(await cliHashes('tiny-planted-qwen2'));
 });
+
+test('a checkpoint that fails to load offers to convert it here, and the converted model then scores', async ({ page }) => {
+  const host = await serve();
+  const checkpoint = `${host.origin}/tiny-planted-qwen2`;
+  await page.goto(`/?model=${encodeURIComponent(checkpoint)}`);
+  await expect(page.getByTestId('model-error')).toHaveText(/holds a PyTorch \(safetensors\) checkpoint, not an ONNX build/, { timeout: TIMEOUT });
+  await page.getByRole('button', { name: 'Convert it here, in this browser' }).click();
+  await expect(page.getByLabel('Checkpoint to convert (Hugging Face repo or URL)')).toHaveValue(checkpoint);
+  await expect(page.getByTestId('convert-plan')).toHaveText(/^tiny-planted-qwen2 as q4: Reads 156\.2 MB of checkpoint, keeps 102\.\d MB/, { timeout: TIMEOUT });
+  await page.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
+  await scorePlanted(page);
+});

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import { DEFAULT_MODEL } from '../core/model-source';
 import { CachedModels } from './CachedModels';
+import { suggestConversion } from './conversion-controller';
 import { filesFromDrop, filesFromPicker } from './local-model';
 import { cancelModelLoad, loadLocalFolder, loadModel } from './model-controller';
 import { useReferee } from './store';
@@ -62,6 +63,14 @@ export function ModelPanel() {
         {model.state === 'error' && (
           <p className="error" role="alert" data-testid="model-error">
             {model.message}
+          </p>
+        )}
+        {model.state === 'error' && model.convertible && (
+          <p>
+            <button type="button" onClick={() => suggestConversion(model.convertible!)}>
+              Convert it here, in this browser
+            </button>{' '}
+            (no Python: it is read, quantized and kept in this browser, and loads offline after)
           </p>
         )}
       </div>

@@ -118,7 +118,8 @@ export async function loadModel(request: LoadRequest): Promise<void> {
       });
       return;
     }
-    setModel({ state: 'error', message: explainLoadError(request.source, (error as Error).message) });
+    const convertible = (error as Error).name === 'CheckpointNotConverted' ? { convertible: request.source } : {};
+    setModel({ state: 'error', message: explainLoadError(request.source, (error as Error).message), ...convertible });
   }
 }
 

@@ -20,7 +20,8 @@ export type ModelStatus =
   /** The user cancelled the download; the bytes fetched so far are kept and the next load resumes. */
   | { readonly state: 'cancelled'; readonly message: string }
   | { readonly state: 'ready'; readonly model: LoadedModel }
-  | { readonly state: 'error'; readonly message: string };
+  /** `convertible`: the source is a safetensors checkpoint the Convert panel can turn into a model. */
+  | { readonly state: 'error'; readonly message: string; readonly convertible?: string };
 
 export interface RefereeState {
   ideas: IdeaEntry[];

@@ -27,6 +27,12 @@ export interface LoadOptions {
 
 export class ModelLoadError extends Error {}
 
+/** The source holds a safetensors checkpoint and no ONNX build; the page offers to convert it. */
+export class CheckpointNotConvertedError extends ModelLoadError {
+  // The name survives Comlink's error transfer (the class does not), so the page can tell this case apart.
+  override readonly name = 'CheckpointNotConverted';
+}
+
 /**
  * Loads a converted AlphaResearch-RM (or any Qwen2 decoder in Transformers.js layout) from wherever
  * Transformers.js's `env` currently points (a folder, a URL, the hub): the caller configures that.
@@ -61,7 +67,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
     if (options.hasFile && !(await options.hasFile(onnxFile).catch(() => true))) {
       const checkpoint = (await options.hasFile('model.safetensors.index.json').catch(() => false)) || (await options.hasFile('model.safetensors').catch(() => false));
       if (checkpoint) {
-        throw new ModelLoadError(
+        throw new CheckpointNotConvertedError(
           `${modelId} holds a PyTorch (safetensors) checkpoint, not an ONNX build, so it cannot run here as it is. ` +
             `Either convert it once with \`npm run convert -- ${modelId} --out <folder> --dtype q4f16 --dtype q4\` and load or host that folder, ` +
             'or point to a repo or URL that already holds a converted build.',

@@ -43,13 +43,26 @@ async function readJsonFile<T>(directory: FileSystemDirectoryHandle, name: strin
   }
 }
 
+/** The storage took fewer bytes than it was given; in practice, the origin's quota is full. */
+function storageFull(detail: string): Error {
+  const error = new Error(`The browser's file storage refused bytes (${detail})`);
+  error.name = 'QuotaExceededError';
+  return error;
+}
+
 function writeAll(access: FileSystemSyncAccessHandle, bytes: Uint8Array, at: number): void {
   let done = 0;
   while (done < bytes.length) {
     const written = access.write(bytes.subarray(done), { at: at + done });
-    if (written <= 0) throw new Error('The browser stopped writing to its file storage (is it full?)');
+    // Chromium over quota has answered with 2^32 - 8 (a negative count, unsigned) instead of throwing.
+    if (!(written > 0 && written <= bytes.length - done)) throw storageFull(`a write of ${bytes.length - done} bytes returned ${written}`);
     done += written;
   }
+}
+
+function expectSize(access: FileSystemSyncAccessHandle, size: number, path: string): void {
+  const actual = access.getSize();
+  if (actual !== size) throw storageFull(`${path} holds ${actual} bytes where ${size} were written`);
 }
 
 async function writeJsonFile(directory: FileSystemDirectoryHandle, name: string, value: unknown): Promise<void> {
@@ -150,7 +163,8 @@ class OpfsResumableSink implements ArtifactSink {
 
   async create(path: string): Promise<ArtifactFile> {
     const access = await (await this.job.outputFile(path, true)).createSyncAccessHandle();
-    let kept = Math.min(this.committed[path] ?? 0, access.getSize());
+    // A file shorter than its checkpoint lost bytes: the checkpoint is no longer a safe place to resume.
+    let kept = (this.committed[path] ?? 0) <= access.getSize() ? (this.committed[path] ?? 0) : 0;
     if (kept === 0) access.truncate(0);
     let position = 0;
     let open = true;
@@ -171,13 +185,23 @@ class OpfsResumableSink implements ArtifactSink {
         position += bytes.length;
       },
       close: async () => {
-        access.truncate(position);
-        access.flush();
-        access.close();
-        open = false;
+        try {
+          // Truncating would pad a short file with zeros: check it holds every byte first.
+          if (access.getSize() < position) expectSize(access, position, path);
+          access.truncate(position);
+          access.flush();
+          expectSize(access, position, path);
+        } finally {
+          access.close();
+          open = false;
+        }
       },
       checkpoint: async () => {
-        if (open) access.flush();
+        if (open) {
+          access.flush();
+          // Bytes kept from an earlier run may lie beyond this point; none may be missing before it.
+          if (access.getSize() < position) expectSize(access, position, path);
+        }
         this.committed[path] = position;
         await this.job.saveProgress();
       },
