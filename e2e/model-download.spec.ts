@@ -112,3 +112,27 @@ test('a converted folder picked from this computer is kept in the browser, score
   await expect(page.getByText('local:tiny-planted-qwen2')).toBeVisible();
   expect(modelRequests).toEqual([]);
 });
+
+test('running out of storage mid-download is explained at once, keeps the bytes, and loading again resumes', async ({ page, context }) => {
+  const host = await serve({});
+  await page.goto('/');
+  // The browser's real quota for this origin, shrunk (the page's estimate does not see it, as when the
+  // disk fills up from elsewhere): the weights stop fitting part-way.
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 60_000_000 });
+  await page.getByLabel(/^Model \(a converted folder/).fill(modelUrl(host));
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('model-error')).toHaveText(
+    /ran out of storage for Referee while downloading onnx\/model_q4\.onnx_data \(\d+ bytes of it are kept\)\. Free some space .* resumes from there/,
+    { timeout: TIMEOUT },
+  );
+  expect((await cachedUrls(page)).filter((url) => url.endsWith('model_q4.onnx_data'))).toEqual([]);
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
+  const dataGets = host.requests.filter((r) => r.method === 'GET' && DATA_FILE.test(r.path));
+  expect(Number(/^bytes=(\d+)-$/.exec(dataGets.at(-1)?.range ?? '')?.[1])).toBeGreaterThan(0);
+  await scorePlanted(page);
+});

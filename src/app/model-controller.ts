@@ -141,7 +141,7 @@ export function cancelModelLoad(): void {
 }
 
 function explainLoadError(source: string, message: string): string {
-  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download|arrived damaged|kept failing/.test(message)) return message;
+  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download|arrived damaged|kept failing|ran out of storage/.test(message)) return message;
   if (/Could not locate file|404|Not Found/i.test(message)) {
     return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
   }

@@ -31,6 +31,7 @@ function convertInChild(source: string, out: string, dtype: string): ConvertStat
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    allowNegative: true,
     options: {
       suite: { type: 'string', default: 'all' },
       layers: { type: 'string', default: '1,3' },

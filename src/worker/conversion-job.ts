@@ -9,6 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { ArtifactFile, ArtifactSink } from '../convert/artifact-sink';
 import type { ConversionFigures, ConvertDtype } from '../core/conversion';
+import { storageFull, writeFully } from './opfs-write';
 
 export const CONVERSIONS_DIRECTORY = 'referee-conversions';
 
@@ -43,23 +44,6 @@ async function readJsonFile<T>(directory: FileSystemDirectoryHandle, name: strin
   }
 }
 
-/** The storage took fewer bytes than it was given; in practice, the origin's quota is full. */
-function storageFull(detail: string): Error {
-  const error = new Error(`The browser's file storage refused bytes (${detail})`);
-  error.name = 'QuotaExceededError';
-  return error;
-}
-
-function writeAll(access: FileSystemSyncAccessHandle, bytes: Uint8Array, at: number): void {
-  let done = 0;
-  while (done < bytes.length) {
-    const written = access.write(bytes.subarray(done), { at: at + done });
-    // Chromium over quota has answered with 2^32 - 8 (a negative count, unsigned) instead of throwing.
-    if (!(written > 0 && written <= bytes.length - done)) throw storageFull(`a write of ${bytes.length - done} bytes returned ${written}`);
-    done += written;
-  }
-}
-
 function expectSize(access: FileSystemSyncAccessHandle, size: number, path: string): void {
   const actual = access.getSize();
   if (actual !== size) throw storageFull(`${path} holds ${actual} bytes where ${size} were written`);
@@ -70,7 +54,7 @@ async function writeJsonFile(directory: FileSystemDirectoryHandle, name: string,
   try {
     const bytes = utf8ToBytes(JSON.stringify(value));
     access.truncate(0);
-    writeAll(access, bytes, 0);
+    writeFully(access, bytes, 0);
     access.flush();
   } finally {
     access.close();
@@ -181,7 +165,7 @@ class OpfsResumableSink implements ArtifactSink {
           access.truncate(position);
           kept = Math.min(kept, position);
         }
-        writeAll(access, bytes, position);
+        writeFully(access, bytes, position);
         position += bytes.length;
       },
       close: async () => {

@@ -149,6 +149,13 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
           failures = 0;
         }
       } catch (error) {
+        if ((error as Error).name === 'QuotaExceededError') {
+          await reader.cancel().catch(() => undefined);
+          throw new DownloadError(
+            `This browser ran out of storage for Referee while downloading ${file.path} (${partial.size} bytes of it are kept). ` +
+              'Free some space (delete kept models, or other sites’ data) and load again: the download resumes from there.',
+          );
+        }
         await failed((error as Error).message);
         continue;
       }

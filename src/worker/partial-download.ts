@@ -8,6 +8,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { writeFully } from './opfs-write';
 import { parsePartialMeta, PARTIAL_DOWNLOADS_DIRECTORY, partialFileNames, type PartialFileMeta } from '../core/partial-downloads';
 
 const keyOf = (url: string) => bytesToHex(sha256(utf8ToBytes(url))).slice(0, 40);
@@ -52,7 +53,7 @@ export class PartialDownload {
       const metaAccess = await (await directory.getFileHandle(partialFileNames(key).meta, { create: true })).createSyncAccessHandle();
       const bytes = utf8ToBytes(JSON.stringify(meta));
       metaAccess.truncate(0);
-      metaAccess.write(bytes, { at: 0 });
+      writeFully(metaAccess, bytes, 0);
       metaAccess.close();
     }
     return partial;
@@ -76,7 +77,7 @@ export class PartialDownload {
 
   append(bytes: Uint8Array): void {
     const handle = this.handle();
-    handle.write(bytes, { at: handle.getSize() });
+    writeFully(handle, bytes, handle.getSize());
     // Flushed every few MB: a worker stopped mid-file (cancel, closed tab) keeps what was flushed.
     this.unflushed += bytes.length;
     if (this.unflushed >= FLUSH_EVERY) {
