@@ -1,4 +1,5 @@
-import type { ModelDtype } from './model-memory';
+/** The builds `npm run convert` writes (and Transformers.js's `dtype` names for them). */
+export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 /** Browsers and onnxruntime-web cannot take one external-data file of 2 GB or more. */
 export const DEFAULT_CHUNK_LIMIT = 2_000_000_000;

@@ -1,11 +1,10 @@
-import { embeddingPartCount } from './model-files';
+import { embeddingPartCount, type ModelDtype } from './model-files';
 
 /**
  * How much memory a converted Qwen2 model needs, from its config alone, and whether a device can hold it.
  * Sizes follow what `npm run convert` writes: int4 linear weights in blocks of 32 with one scale each;
  * q4f16 keeps float16 scales and a float16 embedding, q4 float32 ones.
  */
-export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 export interface MemoryEstimate {
   /** Weights plus a KV cache for `contextTokens`. */
