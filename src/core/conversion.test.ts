@@ -32,7 +32,7 @@ describe('describing a conversion', () => {
   it('gives download, storage, free room and a rough time before it starts', () => {
     const text = describeConversionPlan({ bytesToRead: 15.2e9, bytesToStore: 5.1e9, largestFile: 2e9 }, { quota: 20e9, usage: 8e9 });
     expect(text).toBe(
-      'Reads 15.20 GB of checkpoint, keeps 5.10 GB (12.00 GB free here). Converting takes roughly 3 min on a fast machine, plus the download at your connection\'s speed.',
+      'Reads 15.20 GB of checkpoint, keeps 5.10 GB (12.00 GB free here). Converting takes roughly 4 min on a 2-core machine, plus the download at your connection\'s speed.',
     );
   });
   it('reads progress as converted and read bytes, then as keeping', () => {

@@ -9,10 +9,11 @@ import type { BrowserModelSource } from './model-source';
 export type ConvertDtype = 'q4f16' | 'q4';
 
 /**
- * CLI conversion speed on this project's 2-core test machines (`npm run bench -- --suite convert`), used
- * only for the rough time shown before a conversion starts.
+ * The page's conversion speed in checkpoint bytes per second on this project's 2-core test machines
+ * (56–66 MB/s in `npm run bench -- --suite convert`), used only for the rough time shown before a
+ * conversion starts.
  */
-export const ASSUMED_CONVERT_BYTES_PER_SECOND = 90e6;
+export const ASSUMED_CONVERT_BYTES_PER_SECOND = 60e6;
 
 /** The kept folder a conversion writes (`local:<name>`): the source's folder name. */
 export function convertedModelName(source: BrowserModelSource): string {
@@ -35,13 +36,13 @@ export function conversionStorageRefusal(figures: ConversionFigures, storage: { 
   return refusal && refusal.replace('The model is', 'The converted model is');
 }
 
-/** "Downloads 15.2 GB, keeps 5.1 GB (12.0 GB free here); converting takes about 3 min plus the download." */
+/** "Reads 15.20 GB of checkpoint, keeps 5.10 GB (12.00 GB free here). Converting takes roughly 4 min …" */
 export function describeConversionPlan(figures: ConversionFigures, storage: { quota?: number; usage?: number }): string {
   const free = storage.quota === undefined ? '' : ` (${formatBytes(Math.max(0, storage.quota - (storage.usage ?? 0)))} free here)`;
   const seconds = figures.bytesToRead / ASSUMED_CONVERT_BYTES_PER_SECOND;
   return (
     `Reads ${formatBytes(figures.bytesToRead)} of checkpoint, keeps ${formatBytes(figures.bytesToStore)}${free}. ` +
-    `Converting takes roughly ${formatDuration(seconds)} on a fast machine, plus the download at your connection's speed.`
+    `Converting takes roughly ${formatDuration(seconds)} on a 2-core machine, plus the download at your connection's speed.`
   );
 }
 

@@ -149,7 +149,10 @@ class OpfsResumableSink implements ArtifactSink {
     const access = await (await this.job.outputFile(path, true)).createSyncAccessHandle();
     // A file shorter than its checkpoint lost bytes: the checkpoint is no longer a safe place to resume.
     let kept = (this.committed[path] ?? 0) <= access.getSize() ? (this.committed[path] ?? 0) : 0;
-    if (kept === 0) access.truncate(0);
+    if (kept === 0) {
+      access.truncate(0);
+      this.committed[path] = 0;
+    }
     let position = 0;
     let open = true;
     return {
