@@ -69,9 +69,12 @@ export function ConvertPanel() {
               aria-label="Conversion"
             />{' '}
             <span data-testid="convert-progress">{status.detail}</span>{' '}
-            <button type="button" onClick={cancelConversion}>
-              Stop the conversion
-            </button>
+            {/* Moving the finished files into the model cache takes moments; stopping it would strand some. */}
+            {status.progress?.phase !== 'store' && (
+              <button type="button" onClick={cancelConversion}>
+                Stop the conversion
+              </button>
+            )}
           </div>
         )}
         {status.state === 'done' && <p data-testid="convert-done">{status.message}</p>}
@@ -95,7 +98,7 @@ export function ConvertPanel() {
                 <button type="button" aria-label={`Resume converting ${record.source}`} onClick={() => void startConversion({ source: record.source, dtype: record.dtype })}>
                   Resume
                 </button>{' '}
-                <button type="button" aria-label={`Discard the unfinished conversion of ${record.source}`} onClick={() => void discardUnfinished(record.key)}>
+                <button type="button" aria-label={`Discard the unfinished conversion of ${record.source}`} onClick={() => void discardUnfinished(record)}>
                   Discard
                 </button>
               </li>

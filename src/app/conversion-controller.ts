@@ -9,6 +9,9 @@ import { DEFAULT_MODEL } from '../core/model-source';
 import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../worker/conversion-job';
 import { ConversionCancelled, ConversionClient, createConvertWorker } from '../worker/convert-client';
 import type { ConversionPlanInfo, ConvertRequest } from '../worker/convert-protocol';
+import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
+import { DTYPE_SUFFIX } from '../core/model-files';
+import { deleteUndeclaredBuild } from './model-cache';
 import { loadModel } from './model-controller';
 
 export type ConversionStatus =
@@ -107,7 +110,9 @@ export async function refreshUnfinished(): Promise<void> {
   useConversion.setState({ unfinished });
 }
 
-export async function discardUnfinished(key: string): Promise<void> {
-  await removeConversionJob(key);
+/** Removes an unfinished conversion, and any of its files that had already moved into the model cache. */
+export async function discardUnfinished(record: ConversionJobRecord): Promise<void> {
+  await removeConversionJob(record.key);
+  await deleteUndeclaredBuild(`${location.origin}${LOCAL_MODELS_PATH}${record.name}/`, `model${DTYPE_SUFFIX[record.dtype]}.onnx`);
   await refreshUnfinished();
 }

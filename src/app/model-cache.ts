@@ -54,6 +54,23 @@ export async function deleteCachedModel(folder: string): Promise<number> {
   return deleted;
 }
 
+/**
+ * Removes a build's files that reached the cache without being declared in the folder's config.json (a
+ * conversion stopped while it moved its files in). A build the config declares is a finished model: kept.
+ */
+export async function deleteUndeclaredBuild(folder: string, modelFile: string): Promise<number> {
+  const cache = await caches.open(CACHE_NAME);
+  const config = (await (await cache.match(`${folder}config.json`))?.json().catch(() => null)) as {
+    'transformers.js_config'?: { use_external_data_format?: Record<string, number> };
+  } | null;
+  if (config?.['transformers.js_config']?.use_external_data_format?.[modelFile] !== undefined) return 0;
+  let deleted = 0;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(`${folder}onnx/${modelFile}`) && (await cache.delete(request))) deleted++;
+  }
+  return deleted;
+}
+
 /** The downloader's directory of unfinished files, or null when nothing was ever downloaded (or no OPFS). */
 async function partialsDirectory(): Promise<FileSystemDirectoryHandle | null> {
   try {
