@@ -151,8 +151,10 @@ const api: ConvertWorkerApi = {
         const file = await (await job.outputFile(path, false)).getFile();
         const type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
         const url = `${prepared.keptFolder}${path}`;
+        // Tokenizer files a build of another dtype in the same folder already keeps must survive a failure.
+        const existed = (await cache.match(url)) !== undefined;
         await cache.put(url, new Response(file, { headers: { 'content-type': type, 'content-length': String(file.size) } }));
-        kept.push(url);
+        if (!existed) kept.push(url);
         storedBytes += file.size;
         await job.removeOutputFile(path);
         report({ phase: 'store', bytesRead: bytesToRead, bytesToRead, bytesStored: storedBytes, bytesToStore }, true);
