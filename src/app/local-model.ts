@@ -4,8 +4,7 @@
  * survives reloads. Stores all of it or nothing.
  */
 import { LOCAL_MODELS_PATH, planLocalModel } from '../core/local-model-folder';
-import { storageRefusal } from '../core/model-files';
-import { CACHE_NAME } from './model-cache';
+import { CACHE_NAME, storageRefusal } from '../core/model-files';
 
 
 /** A picked file with its path inside the picked folder. */

@@ -13,9 +13,7 @@ import {
   type PartialFile,
   type PartialModel,
 } from '../core/partial-downloads';
-
-/** Transformers.js's default `env.cacheKey`: where it looks for model files before fetching them. */
-export const CACHE_NAME = 'transformers-cache';
+import { CACHE_NAME } from '../core/model-files';
 
 export interface CachedModel {
   /** The folder URL the files were fetched from, e.g. http://host/models/tiny-planted-qwen2/ */

@@ -2,7 +2,7 @@ import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../core/model-s
 import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
 import { keepLocalModel, type FileWithPath } from './local-model';
-import { CACHE_NAME } from './model-cache';
+import { CACHE_NAME } from '../core/model-files';
 import { startQueueRunner } from './queue-runner';
 import { describeDownload, formatBytes, TransferRate } from '../core/download-progress';
 import { useReferee, type ModelStatus } from './store';

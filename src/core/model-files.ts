@@ -2,6 +2,9 @@
 export type ModelDtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 /** Browsers and onnxruntime-web cannot take one external-data file of 2 GB or more. */
+/** Transformers.js's default `env.cacheKey`: the Cache Storage every kept model lives in, page and workers alike. */
+export const CACHE_NAME = 'transformers-cache';
+
 export const DEFAULT_CHUNK_LIMIT = 2_000_000_000;
 
 /** How many vocabulary parts the converter stores a token table of this size in (one unless over the limit). */

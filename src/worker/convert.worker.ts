@@ -11,13 +11,11 @@ import { convertQwen2, CONVERTER_FORMAT, planConversion, type ConversionPlan } f
 import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress, type ConvertDtype } from '../core/conversion';
 import { formatBytes } from '../core/download-progress';
 import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
-import { DTYPE_SUFFIX } from '../core/model-files';
+import { CACHE_NAME, DTYPE_SUFFIX } from '../core/model-files';
 import { modelFolderUrl, parseModelSource } from '../core/model-source';
 import { ConversionJob, conversionKey, type ConversionJobRecord } from './conversion-job';
 import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
 
-/** Transformers.js's cache, where every kept model lives (see app/model-cache.ts). */
-const CACHE_NAME = 'transformers-cache';
 const PROGRESS_EVERY_MS = 100;
 
 /** Remembers the version of every file the builder opens, so a resumed job can tell the source changed. */
