@@ -74,32 +74,28 @@ export class ConversionJob {
   static async open(record: ConversionJobRecord): Promise<ConversionJob> {
     const parent = await conversionsDirectory();
     let directory = await parent.getDirectoryHandle(record.key, { create: true });
-    const earlier = await readJsonFile<ConversionJobRecord>(directory, 'job.json');
-    const same = earlier !== null && sameConversion(earlier, record);
-    if (earlier && !same) {
+    const earlier = await readEarlierRun(directory, record);
+    if (earlier === 'other') {
       await parent.removeEntry(record.key, { recursive: true });
       directory = await parent.getDirectoryHandle(record.key, { create: true });
     }
-    const committed = (same ? await readJsonFile<Record<string, number>>(directory, 'progress.json') : null) ?? {};
-    await writeJsonFile(directory, 'job.json', same ? { ...record, startedAt: earlier.startedAt } : record);
-    const resumed = Object.values(committed).some((n) => n > 0);
-    return new ConversionJob(directory, same ? { ...record, startedAt: earlier.startedAt } : record, committed, resumed);
+    const same = earlier !== null && earlier !== 'other';
+    const opened = same ? { ...record, startedAt: earlier.record.startedAt } : record;
+    const committed = same ? earlier.committed : {};
+    await writeJsonFile(directory, 'job.json', opened);
+    return new ConversionJob(directory, opened, committed, sumBytes(committed) > 0);
   }
 
   /** Weight bytes an earlier run of this same conversion made final, without opening (or creating) the job. */
   static async keptBytesFor(record: ConversionJobRecord): Promise<number> {
-    const parent = await conversionsDirectory();
-    const directory = await parent.getDirectoryHandle(record.key).catch(() => null);
-    if (!directory) return 0;
-    const earlier = await readJsonFile<ConversionJobRecord>(directory, 'job.json');
-    if (!earlier || !sameConversion(earlier, record)) return 0;
-    const committed = (await readJsonFile<Record<string, number>>(directory, 'progress.json')) ?? {};
-    return Object.values(committed).reduce((a, b) => a + b, 0);
+    const directory = await (await conversionsDirectory()).getDirectoryHandle(record.key).catch(() => null);
+    const earlier = directory && (await readEarlierRun(directory, record));
+    return earlier && earlier !== 'other' ? sumBytes(earlier.committed) : 0;
   }
 
   /** Weight bytes already final from an earlier run. */
   get keptBytes(): number {
-    return Object.values(this.committed).reduce((a, b) => a + b, 0);
+    return sumBytes(this.committed);
   }
 
   sink(): ArtifactSink {
@@ -128,6 +124,22 @@ export class ConversionJob {
   async remove(): Promise<void> {
     await (await conversionsDirectory()).removeEntry(this.record.key, { recursive: true });
   }
+}
+
+const sumBytes = (committed: Record<string, number>) => Object.values(committed).reduce((a, b) => a + b, 0);
+
+/**
+ * What a job folder holds from an earlier run: its record and checkpoints when it converted the same thing,
+ * 'other' when it converted something else (another source version), null when it holds no job.
+ */
+async function readEarlierRun(
+  directory: FileSystemDirectoryHandle,
+  record: ConversionJobRecord,
+): Promise<{ record: ConversionJobRecord; committed: Record<string, number> } | 'other' | null> {
+  const earlier = await readJsonFile<ConversionJobRecord>(directory, 'job.json');
+  if (!earlier) return null;
+  if (!sameConversion(earlier, record)) return 'other';
+  return { record: earlier, committed: (await readJsonFile<Record<string, number>>(directory, 'progress.json')) ?? {} };
 }
 
 function sameConversion(a: ConversionJobRecord, b: ConversionJobRecord): boolean {
@@ -212,7 +224,7 @@ export async function listConversionJobs(): Promise<{ record: ConversionJobRecor
     const record = await readJsonFile<ConversionJobRecord>(directory, 'job.json');
     if (!record || record.key !== name) continue;
     const committed = (await readJsonFile<Record<string, number>>(directory, 'progress.json')) ?? {};
-    jobs.push({ record, keptBytes: Object.values(committed).reduce((a, b) => a + b, 0) });
+    jobs.push({ record, keptBytes: sumBytes(committed) });
   }
   return jobs.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
 }
