@@ -78,6 +78,18 @@ async function conversionFolders(page: Page): Promise<string[]> {
   });
 }
 
+/** Cache entries of models kept under this page's /local-models/. */
+async function keptLocalUrls(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => r.url).filter((url) => url.includes('/local-models/')));
+}
+
+/** Waits until the progress line says more than `megabytes` MB are converted. */
+async function waitUntilConverted(page: Page, megabytes: number): Promise<void> {
+  await expect
+    .poll(async () => Number(/^Converted ([\d.]+) MB/.exec((await page.getByTestId('convert-progress').textContent().catch(() => '')) ?? '')?.[1] ?? 0), { timeout: TIMEOUT })
+    .toBeGreaterThan(megabytes);
+}
+
 async function checkConversion(page: Page, source: string): Promise<void> {
   await page.getByLabel('Checkpoint to convert (Hugging Face repo or URL)').fill(source);
   await page.getByLabel('Build').selectOption('q4');
@@ -137,9 +149,7 @@ test('a reload mid-conversion resumes from the kept part instead of starting ove
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
   // Past the embedding table (78 MB of float32 rows, the first big unit of work), while lm_head's 78 MB are
   // still being read at 20 MB/s, then reload.
-  await expect
-    .poll(async () => Number(/^Converted ([\d.]+) MB/.exec((await page.getByTestId('convert-progress').textContent().catch(() => '')) ?? '')?.[1] ?? 0), { timeout: TIMEOUT })
-    .toBeGreaterThan(78);
+  await waitUntilConverted(page, 78);
   await page.reload();
   const before = host.requests.length;
   await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
@@ -184,7 +194,7 @@ test('a model that is not Qwen2, a corrupt shard and too little room are each ex
   await expect(page.getByTestId('convert-error')).toHaveText(/The converted model is [\d.]+ MB to keep .* only 40 MB more/, { timeout: TIMEOUT });
   await expect(page.getByRole('button', { name: 'Convert', exact: true })).toHaveCount(0);
   expect(weightGets(host, /\.safetensors$/).every((r) => rangeLength(r.range) < 100_000)).toBe(true);
-  expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).filter((r) => r.url.includes('/local-models/')).length)).toBe(0);
+  expect(await keptLocalUrls(page)).toEqual([]);
 });
 
 test('running out of storage mid-conversion is explained, keeps what was converted, and converting again resumes', async ({ page, context }) => {
@@ -201,7 +211,7 @@ test('running out of storage mid-conversion is explained, keeps what was convert
     /ran out of storage for Referee after [\d.]+ MB of [\d.]+ MB were converted\. What was converted is kept: .* convert again to resume/,
     { timeout: TIMEOUT },
   );
-  expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).filter((r) => r.url.includes('/local-models/')).length)).toBe(0);
+  expect(await keptLocalUrls(page)).toEqual([]);
   await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin });
@@ -228,9 +238,7 @@ test('Stop keeps what was converted for later; Discard removes it from the brows
   await page.goto('/');
   await checkConversion(page, `${host.origin}/tiny-planted-qwen2`);
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
-  await expect
-    .poll(async () => Number(/^Converted ([\d.]+) MB/.exec((await page.getByTestId('convert-progress').textContent().catch(() => '')) ?? '')?.[1] ?? 0), { timeout: TIMEOUT })
-    .toBeGreaterThan(78);
+  await waitUntilConverted(page, 78);
   await page.getByRole('button', { name: 'Stop the conversion' }).click();
   await expect(page.getByTestId('convert-cancelled')).toHaveText(/^Conversion stopped at [\d.]+ MB of 102\.0 MB\. What was converted is kept: converting again resumes from there\.$/);
   await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
@@ -248,5 +256,5 @@ test('Stop keeps what was converted for later; Discard removes it from the brows
   await page.getByRole('button', { name: /^Discard the unfinished conversion of / }).click();
   await expect(page.getByTestId('unfinished-conversion')).toHaveCount(0);
   expect(await conversionFolders(page)).toEqual([]);
-  expect(await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => r.url).filter((u) => u.includes('/local-models/')))).toEqual([]);
+  expect(await keptLocalUrls(page)).toEqual([]);
 });
