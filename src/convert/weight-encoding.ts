@@ -1,6 +1,7 @@
+import { Q4_BLOCK_SIZE } from '../core/model-files';
 import { f16ToF32, f32ArrayToF16Bits, f32ToF16 } from './half';
 
-export const Q4_BLOCK_SIZE = 32;
+export { Q4_BLOCK_SIZE };
 
 /** float32 values as little-endian bytes of the given float type. */
 export function encodeFloats(values: Float32Array, type: 'float32' | 'float16'): Uint8Array {

@@ -1,9 +1,10 @@
-import { embeddingPartCount, type ModelDtype } from './model-files';
+import { embeddingPartCount, quantizesEmbedding, Q4_BLOCK_SIZE, type ModelDtype } from './model-files';
 
 /**
  * How much memory a converted Qwen2 model needs, from its config alone, and whether a device can hold it.
  * Sizes follow what `npm run convert` writes: int4 linear weights in blocks of 32 with one scale each;
- * q4f16 keeps float16 scales and a float16 embedding, q4 float32 ones.
+ * q4f16 keeps float16 scales, q4 float32 ones; 4-bit builds store the token table the same way when the
+ * hidden size is a whole number of blocks, other builds as floats in the activation type.
  */
 
 export interface MemoryEstimate {
@@ -28,18 +29,20 @@ export function estimateModelMemory(config: Record<string, unknown>, dtype: Mode
 
   const quantized = dtype === 'q4' || dtype === 'q4f16';
   const floatBytes = dtype === 'fp32' || dtype === 'q4' ? 4 : 2;
-  const linearBytes = (out: number, inp: number) => (quantized ? out * Math.ceil(inp / 32) * (16 + floatBytes) : out * inp * floatBytes);
+  const q4Bytes = (out: number, inp: number) => out * Math.ceil(inp / Q4_BLOCK_SIZE) * (Q4_BLOCK_SIZE / 2 + floatBytes);
+  const linearBytes = (out: number, inp: number) => (quantized ? q4Bytes(out, inp) : out * inp * floatBytes);
   const perLayer =
     linearBytes(heads * headDim, hidden) +
     2 * linearBytes(kvHeads * headDim, hidden) +
     linearBytes(hidden, heads * headDim) +
     2 * linearBytes(ffn, hidden) +
     linearBytes(hidden, ffn);
-  const embedding = vocab * hidden * floatBytes;
+  const embeddingQuantized = quantizesEmbedding(dtype, hidden);
+  const embedding = embeddingQuantized ? q4Bytes(vocab, hidden) : vocab * hidden * floatBytes;
   const lmHead = tied && !quantized ? 0 : linearBytes(vocab, hidden);
   const kvCache = 2 * layers * kvHeads * headDim * floatBytes * contextTokens;
   const largestLayerTensor = Math.max(linearBytes(ffn, hidden), linearBytes(hidden, ffn));
-  const largestEmbeddingPart = Math.ceil(vocab / embeddingPartCount(embedding)) * hidden * floatBytes;
+  const largestEmbeddingPart = embeddingQuantized ? vocab * (hidden / 2) : Math.ceil(vocab / embeddingPartCount(embedding)) * hidden * floatBytes;
   return {
     totalBytes: layers * perLayer + embedding + lmHead + kvCache,
     largestTensorBytes: Math.max(largestEmbeddingPart, lmHead, largestLayerTensor),

@@ -8,6 +8,7 @@ import { f16ToF32, f32ToF16 } from '../../src/convert/half';
 import { expectedQwen2Tensors, parseQwen2Config } from '../../src/convert/qwen2-config';
 import { readTensorAsF32 } from '../../src/convert/safetensors';
 import { dequantizeQ4Rows, quantizeQ4Rows } from '../../src/convert/weight-encoding';
+import { quantizesEmbedding } from '../../src/core/model-files';
 import type { TinyCheckpoint } from '../../src/fixtures/tiny-models';
 import { writeCheckpoint } from '../../src/fixtures/write-checkpoint';
 
@@ -28,7 +29,7 @@ const roundF16 = (v: Float32Array) => v.map((x) => f16ToF32(f32ToF16(x)));
 
 /**
  * The checkpoint as a converted dtype stores it: weights rounded to float16 and/or 4-bit
- * quantized-then-dequantized, written back as F32 (always untied, since a q4 lm_head differs from the
+ * quantized-then-dequantized (linear weights, and the token table where the build quantizes it), written back as F32 (always untied, since a q4 lm_head differs from the
  * embedding table). A float64 forward of this checkpoint is what the ONNX model computes, up to
  * activation rounding, so its distance to the ONNX logits isolates the runtime from the quantization.
  */
@@ -42,7 +43,8 @@ export async function storedWeightsCheckpoint(sourceDir: string, dtype: 'fp16' |
     const sourceName = name === 'lm_head.weight' && checkpoint.spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : name;
     let values = await readTensorAsF32(checkpoint.tensor(sourceName));
     const quantized = dtype !== 'fp16';
-    if (quantized && LINEAR.test(name)) {
+    const quantizedTable = name === 'model.embed_tokens.weight' && quantizesEmbedding(dtype, spec.hiddenSize);
+    if (quantized && (LINEAR.test(name) || quantizedTable)) {
       const [rows, cols] = shape as [number, number];
       values = dequantizeQ4Rows(quantizeQ4Rows(values, rows, cols, dtype === 'q4f16' ? 'float16' : 'float32'), rows, cols);
     } else if (dtype !== 'q4') {
