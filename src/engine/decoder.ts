@@ -62,6 +62,25 @@ export function disposeCache(cache: KvCache): void {
   for (const tensor of Object.values(cache)) tensor.dispose();
 }
 
+/**
+ * The first `length` positions of a cache, as new tensors the caller owns (the original is left alone).
+ * A cache on the GPU is read back first: tens of MB for a 7B prompt, far cheaper than prefilling it again.
+ */
+export async function truncateCache(cache: KvCache, length: number): Promise<KvCache> {
+  const out: KvCache = {};
+  for (const [name, tensor] of Object.entries(cache)) {
+    const [batch, heads, total, headDim] = tensor.dims as [number, number, number, number];
+    if (length > total) throw new Error(`cannot cut a cache of ${total} positions to ${length}`);
+    const data = (tensor.location === 'gpu-buffer' ? await tensor.ort_tensor.getData() : tensor.data) as Float32Array | Uint16Array;
+    const kept = new (data.constructor as new (size: number) => Float32Array | Uint16Array)(batch * heads * length * headDim);
+    for (let row = 0; row < batch * heads; row++) {
+      kept.set(data.subarray(row * total * headDim, (row * total + length) * headDim), row * length * headDim);
+    }
+    out[name] = new Tensor(tensor.type, kept, [batch, heads, length, headDim]);
+  }
+  return out;
+}
+
 export function argmax(row: Float32Array): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;

@@ -4,7 +4,7 @@ import type { PromptProfileId } from '../core/prompt-profiles';
 import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../core/score-stats';
 import type { IdeaError, ScoreResult } from '../core/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
-import { argmax, Decoder, disposeCache, type CausalLm, type KvCache } from './decoder';
+import { argmax, Decoder, disposeCache, truncateCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
 import { scoreInOrder } from './score-in-order';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
@@ -144,22 +144,26 @@ export class QwenScorer implements Scorer {
 
     // Prefill the prompt with `\boxed{` appended, keeping the logits that say whether greedy decoding
     // writes exactly that; if it does, the last row already holds the first character's distribution.
+    // If not, greedy decoding goes on from the same pass: its cache cut back to the tokens greedy agrees
+    // with, so the idea is prefilled once either way.
     const forced = await this.decoder.forward([...suffix, ...this.boxTokens], past, this.boxTokens.length + 1);
-    const greedyWritesBox = this.boxTokens.every((token, i) => argmax(forced.rows[i]!) === token);
+    const agreed = this.boxTokens.findIndex((token, i) => argmax(forced.rows[i]!) !== token);
+    const prefilled = suffix.length + this.boxTokens.length;
     let box: { cache: KvCache; length: number };
     let rootRow: Float32Array;
     let beforeBox = '';
     let decodedTokens = 0;
-    let prefilled = suffix.length + this.boxTokens.length;
     let readout: 'forced' | 'decoded' | 'none' = 'forced';
 
-    if (greedyWritesBox) {
+    if (agreed === -1) {
       box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
       rootRow = forced.rows.at(-1)!;
     } else {
+      const length = promptIds.length + agreed;
+      const cache = await truncateCache(forced.cache, length);
       disposeCache(forced.cache);
-      prefilled = suffix.length;
-      const decoded = await this.decodeUntilBox(suffix, past, promptIds.length, options.maxNewTokens);
+      const start = { cache, length, row: forced.rows[agreed]!, tokens: this.boxTokens.slice(0, agreed) };
+      const decoded = await this.decodeUntilBox(start, options.maxNewTokens);
       decodedTokens = decoded.tokens.length;
       beforeBox = decoded.text;
       if (!decoded.box) {
@@ -204,33 +208,34 @@ export class QwenScorer implements Scorer {
     }
   }
 
-  /** Greedy decoding from the prompt until the text ends in `\boxed{` (its KV and next-token row kept) or stops. */
+  /**
+   * Greedy decoding from a point in the answer (its cache, which this takes over, and next-token row) until
+   * the text ends in `\boxed{` (its KV and next-token row kept) or stops.
+   */
   private async decodeUntilBox(
-    suffix: number[],
-    past: { cache: KvCache; length: number } | null,
-    promptLength: number,
+    start: { cache: KvCache; length: number; row: Float32Array; tokens: readonly number[] },
     budget: number,
   ): Promise<{ tokens: number[]; text: string; box: { box: { cache: KvCache; length: number }; rootRow: Float32Array } | null }> {
-    let step = await this.decoder.forward(suffix, past, 1);
-    let length = promptLength;
-    const tokens: number[] = [];
+    let { cache, length, row } = start;
+    const tokens = [...start.tokens];
     for (;;) {
-      const next = argmax(step.rows[0]!);
+      const next = argmax(row);
       if (this.eosTokens.has(next)) break;
       tokens.push(next);
       const text = this.tokenizer.decode(tokens, { skip_special_tokens: false });
       const opensBox = text.endsWith(BOX_OPENING);
       // A box opened inside a merged token has no clean readout point; past the budget, stop.
       if (!opensBox && (text.includes(BOX_OPENING) || tokens.length >= budget)) break;
-      const following = await this.decoder.forward([next], { cache: step.cache, length }, 1);
-      disposeCache(step.cache);
-      step = following;
+      const following = await this.decoder.forward([next], { cache, length }, 1);
+      disposeCache(cache);
+      ({ cache } = following);
+      row = following.rows[0]!;
       length++;
       if (opensBox) {
-        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache: step.cache, length }, rootRow: step.rows[0]! } };
+        return { tokens, text: text.slice(0, -BOX_OPENING.length), box: { box: { cache, length }, rootRow: row } };
       }
     }
-    disposeCache(step.cache);
+    disposeCache(cache);
     return { tokens, text: this.tokenizer.decode(tokens, { skip_special_tokens: false }), box: null };
   }
 

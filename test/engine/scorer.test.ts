@@ -69,9 +69,22 @@ describe('a model that writes text before its box', () => {
   it('decodes greedily until \\boxed{ and reads the same distribution there', async () => {
     useFixtures();
     const scorer = await loadScorer('tiny-planted-prefix-qwen2', { dtype: 'fp32', device: 'cpu' });
+    scorer.decoder.trace = [];
     const result = scored(await scorer.score(IDEA, { profile: 'agent' }));
+    const trace = scorer.decoder.trace;
     await scorer.dispose();
     expect(result.greedy).toEqual({ score: 7.5, answer: 'Score:\\boxed{7.5}' });
+    // The idea is prefilled once: the forced-box pass's cache, cut back to the prompt, serves the decoding.
+    const { prompt, reusedPrefix, prefilled } = result.provenance.tokens;
+    expect(reusedPrefix).toBeGreaterThan(0);
+    const fromIdea = trace.filter((pass) => pass.pastLength === reusedPrefix);
+    expect(fromIdea).toHaveLength(1);
+    expect(fromIdea[0]!.tokens).toHaveLength(prompt - reusedPrefix + 3);
+    expect(prefilled).toBe(prompt - reusedPrefix + 3);
+    // Every later pass starts past the prompt: no position of the idea is computed twice.
+    expect(trace.filter((pass) => pass.pastLength > 0 && pass.pastLength < prompt)).toEqual(fromIdea);
+    // Prefix prefill, the forced pass, "Score" ":" "\\" "boxed" "{" decoded (5), then 5 readout passes.
+    expect(result.provenance.forwardPasses).toBe(1 + 5 + 5);
     expect(result.provenance.readout).toBe('decoded');
     expect(result.provenance.tokens.decodedBeforeBox).toBe(5); // Score, :, \, boxed, {
     expect(Math.abs(result.expected! - 6.7)).toBeLessThanOrEqual(1e-3);
