@@ -203,8 +203,9 @@ describe('bad input and bad models', () => {
     expect(result.provenance.readout).toBe('none');
     expect(result.distribution).toEqual({ entries: [], coverage: 0 });
     expect(result.decision).toMatchObject({ pass: null, by: 'greedy' });
-    // The checked prefill (greedy did not write the box), the prefill without it, then 11 more steps for 12 tokens.
-    expect(result.provenance.forwardPasses).toBe(13);
+    // The checked prefill (greedy did not write the box; its cache, cut back, is reused), then 11 more steps
+    // for 12 tokens. It was 13 while the idea was prefilled a second time without the box.
+    expect(result.provenance.forwardPasses).toBe(12);
     expect(result.provenance.tokens.decodedBeforeBox).toBe(12);
   });
 
