@@ -1,6 +1,7 @@
 import { isNumberPrefix, parseBoxedScore } from '../core/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../core/score-stats';
-import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
+import { Tensor } from '@huggingface/transformers';
+import { argmax, disposeCache, hostCopy, logSumExp, type Decoder, type KvCache } from './decoder';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -27,6 +28,9 @@ export function buildBoxVocabulary(vocabSize: number, decodeToken: (id: number) 
   return { continuations, closers, dot: continuations.find((c) => c.text === '.')?.id ?? null };
 }
 
+/** Continuations read in one batched pass at most. */
+const MAX_BATCH = 16;
+
 /** The longest box content read (e.g. "10.000"); longer numbers count as unreadable. */
 const MAX_BOX_CHARS = 6;
 
@@ -41,11 +45,15 @@ interface BoxNode {
   text: string;
   probability: number;
   onGreedyPath: boolean;
+  /** The cache that holds this node's text but its last token: the box's (null), or a row of a pass's output. */
+  parent: CacheRow | null;
 }
 
 /**
- * Reads every score the model can write in the box, best-first: each open number with enough probability
- * is continued by one forward pass over the box's KV cache. The greedy path is always followed to its end.
+ * Reads every score the model can write in the box, level by level: each open number with enough
+ * probability is continued by its last token over its parent's cache, and a level's continuations share
+ * one batched single-token pass (the weights are read once for all of them, which is what a decode step
+ * costs on a GPU). The greedy path is always followed to its end; `maxForwards` bounds the continuations.
  */
 export async function readBox(
   decoder: Decoder,
@@ -55,12 +63,11 @@ export async function readBox(
   limits: { minProbability: number; maxForwards: number },
 ): Promise<BoxReadout> {
   const masses: ScoreMass[] = [];
-  const open: BoxNode[] = [];
+  let open: BoxNode[] = [];
   const greedy = { text: '', closed: false, tokens: [] as number[] };
-  let forwards = 0;
+  let continued = 0;
 
-  // The normaliser is computed only for rows that are expanded (a check row or an unused speculation costs nothing).
-  const expand = (node: BoxNode, row: Float32Array) => {
+  const expand = (node: BoxNode, row: Float32Array, cache: CacheRow | null) => {
     const normaliser = logSumExp(row);
     const probability = (id: number) => Math.exp(row[id]! - normaliser);
     for (const { id, text } of vocabulary.closers) {
@@ -75,6 +82,7 @@ export async function readBox(
         text: childText,
         probability: node.probability * probability(id),
         onGreedyPath: node.onGreedyPath && id === best,
+        parent: cache,
       };
       if (!isNumberPrefix(childText) || childText.length > MAX_BOX_CHARS) continue;
       if (child.onGreedyPath || child.probability >= limits.minProbability) open.push(child);
@@ -91,25 +99,70 @@ export async function readBox(
     }
   };
 
-  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true }, rootRow);
-  const speculated = new Map<string, Float32Array>();
-  while (open.length > 0) {
-    open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
-    const node = open.shift()!;
-    let row = speculated.get(node.text);
-    if (!row) {
-      if (forwards >= limits.maxForwards && !node.onGreedyPath) break;
-      // After an integer part the model usually writes "." next: feed it too, and the same pass also
-      // gives the decimal digit's distribution (one pass for two levels; unused if no "." follows).
-      const speculate = vocabulary.dot !== null && /^\d+$/.test(node.text);
-      const fed = speculate ? [...node.tokens, vocabulary.dot!] : node.tokens;
-      const { rows, cache } = await decoder.forward(fed, box, speculate ? 2 : 1);
-      disposeCache(cache);
-      forwards++;
-      row = rows[0]!;
-      if (speculate) speculated.set(`${node.text}.`, rows[1]!);
+  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true, parent: null }, rootRow, null);
+  // Caches of the level being read, kept until the next level has used them.
+  let levelCaches: KvCache[] = [];
+  try {
+    for (let depth = 1; open.length > 0; depth++) {
+      const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
+      open = [];
+      const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
+      const outputs: KvCache[] = [];
+      for (let start = 0; start < chosen.length; start += MAX_BATCH) {
+        const batch = chosen.slice(start, start + MAX_BATCH);
+        const past = await gatherRows(batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
+        try {
+          const { rows, cache } = await decoder.forwardBatch(
+            batch.map((node) => [node.tokens.at(-1)!]),
+            { cache: past.cache, length: box.length + depth - 1 },
+            1,
+          );
+          outputs.push(cache);
+          batch.forEach((node, i) => expand(node, rows[i]![0]!, { cache, row: i }));
+        } finally {
+          if (past.owned) disposeCache(past.cache);
+        }
+      }
+      for (const cache of levelCaches) disposeCache(cache);
+      levelCaches = outputs;
     }
-    expand(node, row);
+  } finally {
+    for (const cache of levelCaches) disposeCache(cache);
   }
   return { distribution: makeDistribution(masses), greedy };
+}
+
+/** One sequence of a (possibly batched) cache. */
+interface CacheRow {
+  readonly cache: KvCache;
+  readonly row: number;
+}
+
+/**
+ * A cache whose batch rows are the given rows, all of one length. A single row of a one-sequence cache is
+ * used as it is (no copy, and it stays on the GPU); otherwise the rows are copied on the CPU (read back
+ * from the GPU once per source) into new tensors the caller owns.
+ */
+async function gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }> {
+  const first = rows[0]!;
+  const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
+  if (rows.length === 1 && sourceBatch === 1) return { cache: first.cache, owned: false };
+  const hostCopies = new Map<KvCache, KvCache>();
+  for (const { cache } of rows) if (!hostCopies.has(cache)) hostCopies.set(cache, await hostCopy(cache));
+  const out: KvCache = {};
+  for (const name of Object.keys(first.cache)) {
+    const [, heads, length, headDim] = first.cache[name]!.dims as [number, number, number, number];
+    const rowSize = heads * length * headDim;
+    const sample = hostCopies.get(first.cache)![name]!.data as Float32Array | Uint16Array;
+    const data = new (sample.constructor as new (size: number) => Float32Array | Uint16Array)(rows.length * rowSize);
+    rows.forEach(({ cache, row }, i) => {
+      const source = hostCopies.get(cache)![name]!.data as Float32Array | Uint16Array;
+      data.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+    });
+    out[name] = new Tensor(first.cache[name]!.type, data, [rows.length, heads, length, headDim]);
+  }
+  for (const [source, copy] of hostCopies) {
+    for (const [name, tensor] of Object.entries(copy)) if (tensor !== source[name]) tensor.dispose();
+  }
+  return { cache: out, owned: true };
 }

@@ -24,6 +24,8 @@ export interface ForwardTrace {
   readonly pastLength: number;
   readonly keep: number;
   readonly milliseconds: number;
+  /** Sequences in the pass (their tokens concatenated in `tokens`); absent for one. */
+  readonly batch?: number;
 }
 
 export class Decoder {
@@ -34,21 +36,37 @@ export class Decoder {
   constructor(private readonly model: CausalLm) {}
 
   async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
+    const { rows, cache } = await this.forwardBatch([tokens], past, keep);
+    return { rows: rows[0]!, cache };
+  }
+
+  /**
+   * Several continuations of equal length over one past, as one batch: rows per sequence. The past must
+   * already hold one row per sequence (see tileCache); a batch of one may use any cache as it is.
+   */
+  async forwardBatch(
+    sequences: ReadonlyArray<readonly number[]>,
+    past: { cache: KvCache; length: number } | null,
+    keep: number,
+  ): Promise<{ rows: Float32Array[][]; cache: KvCache }> {
+    const batch = sequences.length;
+    const width = sequences[0]!.length;
+    if (sequences.some((s) => s.length !== width)) throw new Error('a batch of continuations must have equal lengths');
     const pastLength = past?.length ?? 0;
-    const total = pastLength + tokens.length;
+    const total = pastLength + width;
     const started = performance.now();
     const outputs = await this.model.forward({
-      input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
-      attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      input_ids: new Tensor('int64', BigInt64Array.from(sequences.flat(), BigInt), [batch, width]),
+      attention_mask: new Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
       past_key_values: past?.cache,
       num_logits_to_keep: new Tensor('int64', [BigInt(keep)], []),
     });
     this.forwardPasses++;
-    this.trace?.push({ tokens: [...tokens], pastLength, keep, milliseconds: performance.now() - started });
+    this.trace?.push({ tokens: sequences.flat(), pastLength, keep, milliseconds: performance.now() - started, batch });
     const logits = outputs.logits!;
     const [, kept, vocab] = logits.dims as [number, number, number];
     const data = logits.data as Float32Array;
-    const rows = Array.from({ length: kept }, (_, i) => data.slice(i * vocab, (i + 1) * vocab));
+    const rows = sequences.map((_, b) => Array.from({ length: kept }, (_, i) => data.slice((b * kept + i) * vocab, (b * kept + i + 1) * vocab)));
     logits.dispose();
     const cache: KvCache = {};
     for (const [name, tensor] of Object.entries(outputs)) {
@@ -62,21 +80,41 @@ export function disposeCache(cache: KvCache): void {
   for (const tensor of Object.values(cache)) tensor.dispose();
 }
 
+type HostData = Float32Array | Uint16Array;
+
+/** A cache tensor's values on the CPU; one on the GPU is read back (tens of MB for a 7B prompt). */
+async function hostData(tensor: Tensor): Promise<HostData> {
+  return (tensor.location === 'gpu-buffer' ? await tensor.ort_tensor.getData() : tensor.data) as HostData;
+}
+
+function allocateLike(data: HostData, size: number): HostData {
+  return new (data.constructor as new (size: number) => HostData)(size);
+}
+
 /**
  * The first `length` positions of a cache, as new tensors the caller owns (the original is left alone).
- * A cache on the GPU is read back first: tens of MB for a 7B prompt, far cheaper than prefilling it again.
+ * Far cheaper than prefilling those positions again, even with a read back from the GPU.
  */
 export async function truncateCache(cache: KvCache, length: number): Promise<KvCache> {
   const out: KvCache = {};
   for (const [name, tensor] of Object.entries(cache)) {
     const [batch, heads, total, headDim] = tensor.dims as [number, number, number, number];
     if (length > total) throw new Error(`cannot cut a cache of ${total} positions to ${length}`);
-    const data = (tensor.location === 'gpu-buffer' ? await tensor.ort_tensor.getData() : tensor.data) as Float32Array | Uint16Array;
-    const kept = new (data.constructor as new (size: number) => Float32Array | Uint16Array)(batch * heads * length * headDim);
+    const data = await hostData(tensor);
+    const kept = allocateLike(data, batch * heads * length * headDim);
     for (let row = 0; row < batch * heads; row++) {
       kept.set(data.subarray(row * total * headDim, (row * total + length) * headDim), row * length * headDim);
     }
     out[name] = new Tensor(tensor.type, kept, [batch, heads, length, headDim]);
+  }
+  return out;
+}
+
+/** A cache's tensors on the CPU: the same tensors when they are there already, else read back from the GPU. */
+export async function hostCopy(cache: KvCache): Promise<KvCache> {
+  const out: KvCache = {};
+  for (const [name, tensor] of Object.entries(cache)) {
+    out[name] = tensor.location === 'gpu-buffer' ? new Tensor(tensor.type, await hostData(tensor), tensor.dims) : tensor;
   }
   return out;
 }

@@ -56,11 +56,10 @@ describe.each(['fp32', 'q4', 'fp16', 'q4f16'] as const)('planted model, %s', (dt
     const atLeast = scored(await scorer.score(IDEA, { decision: { threshold: 7.5, comparison: '>=', decideBy: 'greedy' } }));
     expect(Math.abs(atLeast.pAbove - 0.7)).toBeLessThanOrEqual(tolerance);
     expect(atLeast.decision.pass).toBe(true);
-    // One prefill (the box appended and confirmed), then per integer part its digit and a speculative "."
-    // ([7 .], [5 .], [4 .]) and the decimals that follow (7.5, 4.5): 6 passes for the whole distribution,
-    // where greedy decoding alone takes 8 (a prefill and \ boxed { 7 . 5 }).
-    expect(result.provenance.readout).toBe('forced');
-    expect(result.provenance.forwardPasses).toBe(6);
+    // One prefill (the box appended and confirmed), then one batched single-token pass per level of the
+    // box: [7 | 5 | 4], [. | .] after 7 and 4, [5 | 5] after "7." and "4.": 4 passes for the whole
+    // distribution (6 before the readout was batched), where greedy decoding alone takes 8 (a prefill and \ boxed { 7 . 5 }).
+    expect(result.provenance.forwardPasses).toBe(4);
     expect(result.provenance.model).toEqual({ id: 'tiny-planted-qwen2', revision: null, dtype, device: 'cpu' });
   });
 });
@@ -83,8 +82,8 @@ describe('a model that writes text before its box', () => {
     expect(prefilled).toBe(prompt - reusedPrefix + 3);
     // Every later pass starts past the prompt: no position of the idea is computed twice.
     expect(trace.filter((pass) => pass.pastLength > 0 && pass.pastLength < prompt)).toEqual(fromIdea);
-    // Prefix prefill, the forced pass, "Score" ":" "\\" "boxed" "{" decoded (5), then 5 readout passes.
-    expect(result.provenance.forwardPasses).toBe(1 + 5 + 5);
+    // The forced pass, "Score" ":" "\\" "boxed" "{" decoded (5), then 3 batched readout passes.
+    expect(result.provenance.forwardPasses).toBe(1 + 5 + 3);
     expect(result.provenance.readout).toBe('decoded');
     expect(result.provenance.tokens.decodedBeforeBox).toBe(5); // Score, :, \, boxed, {
     expect(Math.abs(result.expected! - 6.7)).toBeLessThanOrEqual(1e-3);
@@ -219,5 +218,39 @@ describe('bad input and bad models', () => {
     await expect(loadScorer('llama', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/is a "llama" model; Referee scores with Qwen2 decoders/);
     await expect(loadScorer('empty', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot load empty \(q4 on cpu\)/);
     await expect(loadScorer('missing', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot read missing\/config\.json/);
+  });
+});
+
+describe('varied model: what the smaller builds cost in score', () => {
+  const IDEAS = [
+    { text: 'Graph neural networks for medium-range weather forecasting.' },
+    { title: 'Curvature-aware optimizer', text: 'Adapt per-layer learning rates from cheap Hessian-trace estimates.' },
+    { text: 'x' },
+    { title: 'Sparse experts', text: 'Route each token to 2 of 64 experts; 3x cheaper at equal loss.' },
+    { text: 'A benchmark of long-context retrieval with adversarial distractors and a theory of why attention fails.' },
+  ];
+
+  async function expectedScores(dtype: 'fp32' | 'fp16' | 'q4' | 'q4f16'): Promise<number[]> {
+    useFixtures();
+    const scorer = await loadScorer('tiny-varied-qwen2', { dtype, device: 'cpu' });
+    const out: number[] = [];
+    for (const idea of IDEAS) out.push(scored(await scorer.score(idea)).expected!);
+    await scorer.dispose();
+    return out;
+  }
+
+  // Measured: fp16 9e-4; q4 0.099 and q4f16 0.100 with the 4-bit token table (0.107 / 0.108 with the float
+  // table it replaced): the 4-bit linear weights, not the table, move this model's scores.
+  it('expected scores stay within 0.15 of fp32 (fp16 within 0.005) and rank the ideas alike', async () => {
+    const reference = await expectedScores('fp32');
+    const rank = (scores: number[]) => scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+    const drift: Record<string, number> = {};
+    for (const [dtype, bound] of [['fp16', 0.005], ['q4', 0.15], ['q4f16', 0.15]] as const) {
+      const scores = await expectedScores(dtype);
+      drift[dtype] = Math.max(...scores.map((s, i) => Math.abs(s - reference[i]!)));
+      expect(drift[dtype], dtype).toBeLessThanOrEqual(bound);
+      expect(rank(scores), dtype).toEqual(rank(reference));
+    }
+    console.info('expected-score drift against fp32 on the varied model', drift);
   });
 });
