@@ -119,23 +119,43 @@ export class Qwen2GraphBuilder {
 
   /**
    * Gather rows of the token table. 4-bit builds store it block-quantized like the linear weights (the same
-   * bytes MatMulNBits reads) and gather with GatherBlockQuantized, which dequantizes only the rows asked for:
-   * the 7B table is 0.31 GB instead of 1.09 GB (float16) or 2.18 GB (float32).
+   * bytes MatMulNBits reads): the 7B table is 0.31 GB instead of 1.09 GB (float16) or 2.18 GB (float32).
    */
   private async makeEmbedding(): Promise<string> {
     const info = this.checkpoint.tensor('model.embed_tokens.weight');
     const [vocab, hidden] = info.shape as [number, number];
-    if (quantizesEmbedding(this.options.dtype, hidden)) {
-      const { packed, scales } = await this.makeQ4Weight('model.embed_tokens', this.rowChunks(info), vocab, hidden, 'gather');
-      return this.graph.op(
-        'GatherBlockQuantized',
-        [packed, this.inputIds, scales],
-        'model.embed_tokens/GatherBlockQuantized',
-        { gather_axis: 0, quantize_axis: 1, block_size: Q4_BLOCK_SIZE, bits: 4 },
-        'com.microsoft',
-      );
-    }
-    return this.makeFloatEmbedding(info);
+    if (!quantizesEmbedding(this.options.dtype, hidden)) return this.makeFloatEmbedding(info);
+    const { packed, scales } = await this.makeQ4Weight('model.embed_tokens', this.rowChunks(info), vocab, hidden, 'gather');
+    return this.makeQ4Gather('model.embed_tokens', packed, scales, hidden);
+  }
+
+  /**
+   * Rows of a 4-bit table, dequantized: (code − 8) · scale, low nibble first. Written in standard ops
+   * because onnxruntime-web's WASM build has no GatherBlockQuantized kernel (its CPU and WebGPU EPs do);
+   * only the gathered rows are unpacked, a few kB per token.
+   */
+  private makeQ4Gather(prefix: string, packed: string, scales: string, hidden: number): string {
+    const g = this.graph;
+    const blocks = hidden / Q4_BLOCK_SIZE;
+    const int = (hint: string, value: number) => g.constant(hint, 'int32', [], [value]);
+    const rows = g.op('Gather', [packed, this.inputIds], `${prefix}/Gather`, { axis: 0 }); // [b, s, hidden/2] uint8
+    const bytes = g.op('Cast', [rows], `${prefix}/Cast_bytes`, { to: 6 /* int32 */ });
+    const high = g.op('Div', [bytes, int('sixteen', 16)], `${prefix}/high_nibble`);
+    const low = g.op('Sub', [bytes, g.op('Mul', [high, int('sixteen', 16)], `${prefix}/Mul_high`)], `${prefix}/low_nibble`);
+    const lastAxis = g.constant('last_axis', 'int64', [1], [-1]);
+    const pairs = g.op(
+      'Concat',
+      [g.op('Unsqueeze', [low, lastAxis], `${prefix}/Unsqueeze_low`), g.op('Unsqueeze', [high, lastAxis], `${prefix}/Unsqueeze_high`)],
+      `${prefix}/Concat_nibbles`,
+      { axis: -1 },
+    );
+    const codes = g.op('Reshape', [pairs, g.constant('block_shape', 'int64', [4], [0, 0, blocks, Q4_BLOCK_SIZE])], `${prefix}/Reshape_blocks`);
+    const centred = g.op('Cast', [g.op('Sub', [codes, int('eight', 8)], `${prefix}/Sub_zero_point`)], `${prefix}/Cast_codes`, {
+      to: this.act === 'float16' ? 10 : 1,
+    });
+    const rowScales = g.op('Gather', [scales, this.inputIds], `${prefix}/Gather_scales`, { axis: 0 }); // [b, s, blocks]
+    const scaled = g.op('Mul', [centred, g.op('Unsqueeze', [rowScales, lastAxis], `${prefix}/Unsqueeze_scales`)], `${prefix}/Mul_scales`);
+    return g.op('Reshape', [scaled, g.constant('hidden_shape', 'int64', [3], [0, 0, hidden])], `${prefix}/Reshape_hidden`);
   }
 
   /**
@@ -322,7 +342,7 @@ export class Qwen2GraphBuilder {
   /**
    * A [rows, cols] Hugging Face weight as 4-bit blocks of 32 along `cols` (low nibble = even element, zero
    * point 8) and one scale per block in the activation type. The bytes are the same for both readers; only
-   * the declared shapes differ: MatMulNBits wants [rows, blocks, 16] and flat scales, GatherBlockQuantized
+   * the declared shapes differ: MatMulNBits wants [rows, blocks, 16] and flat scales, the token-table gather
    * [rows, cols / 2] and [rows, blocks].
    */
   private async makeQ4Weight(

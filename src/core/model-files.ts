@@ -7,12 +7,12 @@ export const CACHE_NAME = 'transformers-cache';
 
 export const DEFAULT_CHUNK_LIMIT = 2_000_000_000;
 
-/** Width of the 4-bit quantization blocks (MatMulNBits and GatherBlockQuantized), in elements. */
+/** Width of the 4-bit quantization blocks (MatMulNBits and the 4-bit token table), in elements. */
 export const Q4_BLOCK_SIZE = 32;
 
 /**
- * Whether a build stores its token table 4-bit (GatherBlockQuantized): every 4-bit build whose hidden size
- * is a whole number of blocks (the op takes no padding). Others keep a float table in the activation type.
+ * Whether a build stores its token table 4-bit: every 4-bit build whose hidden size is a whole number of
+ * blocks (the gather unpacks whole blocks, with no padding). Others keep a float table in the activation type.
  */
 export function quantizesEmbedding(dtype: ModelDtype, hiddenSize: number): boolean {
   return (dtype === 'q4' || dtype === 'q4f16') && hiddenSize % Q4_BLOCK_SIZE === 0;

@@ -27,7 +27,7 @@ describe('model memory', () => {
     expect(q4.totalBytes).toBeGreaterThan(q4f16.totalBytes);
     // Float builds keep a float table: fp16's is 1.09 GB.
     expect(estimateModelMemory(QWEN25_7B, 'fp16', 0).largestTensorBytes).toBe(152064 * 3584 * 2);
-    // A hidden size that is not a whole number of 32-wide blocks keeps the float table (GatherBlockQuantized takes no padding).
+    // A hidden size that is not a whole number of 32-wide blocks keeps the float table (the 4-bit gather unpacks whole blocks).
     const odd = { ...QWEN25_7B, hidden_size: 3580, num_hidden_layers: 0 };
     expect(estimateModelMemory(odd, 'q4', 0).totalBytes).toBe(152064 * 3580 * 4 + 152064 * 112 * 20);
     // The KV cache: 2 × 28 layers × 4 kv heads × 128 × 2 bytes per token.
