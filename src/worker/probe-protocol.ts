@@ -12,6 +12,22 @@ export interface ProbeRequest {
   dtype: ProbeDtype;
   device: ProbeDevice;
   text: string;
+  /**
+   * WebGPU only: false runs on a device created without the `subgroups` feature (`?subgroups=0`), which keeps
+   * onnxruntime's attention off its subgroup-shuffle flash-attention kernel. Default: the runtime's own device.
+   */
+  subgroups?: boolean;
+}
+
+/** What the probe's WebGPU adapter offers (null on WASM). */
+export interface ProbeAdapter {
+  vendor: string;
+  architecture: string;
+  isFallbackAdapter: boolean;
+  subgroups: boolean;
+  subgroupMinSize: number | null;
+  subgroupMaxSize: number | null;
+  shaderF16: boolean;
 }
 
 export interface ProbeResult {
@@ -26,6 +42,9 @@ export interface ProbeResult {
   /** Logits of the last position, as float32 values. */
   lastLogits: number[];
   argmax: number;
+  /** The WebGPU adapter, and whether the device the model ran on had `subgroups` (null on WASM). */
+  adapter: ProbeAdapter | null;
+  deviceSubgroups: boolean | null;
   /** ORT WASM thread count the worker configured. */
   numThreads: number;
   crossOriginIsolated: boolean;
@@ -63,5 +82,9 @@ export function probeRequestFromSearch(search: string): ProbeRequest | Error | n
     return new Error(`Invalid device ${JSON.stringify(device)}: use one of ${PROBE_DEVICES.join(', ')}`);
   }
   const text = params.get('text') ?? 'Hello';
-  return { model, dtype, device, text };
+  const subgroups = params.get('subgroups');
+  if (subgroups === null) return { model, dtype, device, text };
+  if (subgroups !== '0' && subgroups !== '1') return new Error(`Invalid subgroups ${JSON.stringify(subgroups)}: use 0 or 1`);
+  if (device !== 'webgpu') return new Error('subgroups= applies to device=webgpu only');
+  return { model, dtype, device, text, subgroups: subgroups === '1' };
 }

@@ -6,7 +6,7 @@
  */
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import { useBrowserModelSource } from './transformers-env';
-import type { ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
+import type { ProbeAdapter, ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -19,6 +19,47 @@ function configureTransformers(model: string): number {
   // The probe must see the files as served now, not a Cache Storage copy of an older fixture.
   env.useBrowserCache = false;
   return numThreads;
+}
+
+/** The parts of WebGPU the probe touches (typed here so the worker needs no WebGPU type package). */
+interface AdapterLike {
+  features: ReadonlySet<string>;
+  limits: Record<string, unknown>;
+  info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
+}
+
+async function requestAdapter(): Promise<AdapterLike | null> {
+  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+  return (await gpu?.requestAdapter().catch(() => null)) ?? null;
+}
+
+function describeAdapter(adapter: AdapterLike): ProbeAdapter {
+  const info = adapter.info ?? {};
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    isFallbackAdapter: info.isFallbackAdapter ?? false,
+    subgroups: adapter.features.has('subgroups'),
+    subgroupMinSize: info.subgroupMinSize ?? null,
+    subgroupMaxSize: info.subgroupMaxSize ?? null,
+    shaderF16: adapter.features.has('shader-f16'),
+  };
+}
+
+/**
+ * A device with every feature and the largest limits the adapter offers, as onnxruntime would request, except
+ * `subgroups` (and `subgroup-size-control`): onnxruntime then takes its attention kernels that use no
+ * subgroup operations.
+ */
+async function deviceWithoutSubgroups(adapter: AdapterLike): Promise<unknown> {
+  const requiredFeatures = [...adapter.features].filter((f) => f !== 'subgroups' && f !== 'subgroup-size-control');
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = adapter.limits[key];
+    if (typeof value === 'number') requiredLimits[key] = value;
+  }
+  return adapter.requestDevice({ requiredFeatures, requiredLimits });
 }
 
 async function lastPositionLogits(logits: Tensor): Promise<number[]> {
@@ -48,11 +89,15 @@ async function probe(request: ProbeRequest): Promise<ProbeResult> {
   const t0 = performance.now();
   post({ type: 'stage', stage: 'loading-tokenizer' });
   const tokenizer = await AutoTokenizer.from_pretrained(request.model);
+  const adapter = request.device === 'webgpu' ? await requestAdapter() : null;
+  if (request.device === 'webgpu' && !adapter) throw new Error('WebGPU was asked for, but this browser offers no adapter');
+  const ownDevice = adapter && request.subgroups === false ? await deviceWithoutSubgroups(adapter) : null;
   post({ type: 'stage', stage: 'loading-model' });
   const model = await AutoModelForCausalLM.from_pretrained(request.model, {
     dtype: request.dtype,
     device: request.device,
-  });
+    ...(ownDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: ownDevice }] } } : {}),
+  } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1]);
   const loadMs = performance.now() - t0;
   try {
     post({ type: 'stage', stage: 'running' });
@@ -78,6 +123,8 @@ async function probe(request: ProbeRequest): Promise<ProbeResult> {
       logitsDims,
       lastLogits,
       argmax: argmax(lastLogits),
+      adapter: adapter ? describeAdapter(adapter) : null,
+      deviceSubgroups: adapter ? (ownDevice ? false : adapter.features.has('subgroups')) : null,
       numThreads,
       crossOriginIsolated: self.crossOriginIsolated,
       loadMs,
