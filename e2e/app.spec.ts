@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Download, Page } from '@playwright/test';
 import { ExportSchema } from '../src/core/scored-idea';
-import { expect, test } from './fixtures';
+import { expect, test, type RefereeOptions } from './fixtures';
 import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -11,9 +11,13 @@ const FIXTURES_DIR = path.resolve(ROOT, process.env.REFEREE_FIXTURES_DIR ?? '.fi
 /** SwiftShader WebGPU (a CPU pretending to be a GPU) takes ~30 s an idea on these 2-core machines. */
 const SCORE_TIMEOUT = 240_000;
 
-/** Opens the app on a served model and waits until the model is ready. */
+/**
+ * Opens the app on a served model and waits until the model is ready. The webgpu project asks for WebGPU in
+ * the address: Automatic would pick WASM over its SwiftShader adapter (e2e/backend.spec.ts tests that).
+ */
 async function openApp(page: Page, model: string, dtype = 'q4'): Promise<void> {
-  await page.goto(`/?model=${model}&dtype=${dtype}`);
+  const webgpu = (test.info().project.use as Partial<RefereeOptions>).webgpu === true;
+  await page.goto(`/?model=${model}&dtype=${dtype}${webgpu ? '&device=webgpu' : ''}`);
   await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
 }
 
@@ -36,6 +40,9 @@ test.describe('the Referee app', () => {
   test('scores a pasted idea on the planted model: 7.5 greedy, 6.70 expected, 70%, pass; the export carries them', async ({ page, webgpu }) => {
     await openApp(page, 'tiny-planted-qwen2');
     await expect(page.getByTestId('model-device')).toHaveText(webgpu ? 'webgpu' : 'wasm');
+    await expect(page.getByTestId('model-backend-reason')).toHaveText(
+      webgpu ? /^WebGPU, as the address asks \(\?device=webgpu\), on a software renderer \(SwiftShader\)/ : 'WASM: this browser offers no WebGPU adapter.',
+    );
     await page.getByLabel('Title (optional)').fill('Sparse experts');
     await page.getByLabel('Idea (abstract or proposal)').fill('Route each token to 2 of 64 experts.');
     await page.getByRole('button', { name: 'Add and score' }).click();
@@ -217,7 +224,7 @@ test('a model too large for the device is refused before any weight is downloade
   // HEAD requests (sizes for the storage check) download nothing; a GET of a weight file would.
   page.on('request', (r) => r.method() === 'GET' && /\.onnx|onnx_data/.test(r.url()) && weightRequests.push(r.url()));
   await page.goto('/?model=config-only-7b&device=wasm');
-  await expect(page.getByTestId('model-error')).toHaveText(/needs about 6\.\d\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
+  await expect(page.getByTestId('model-error')).toHaveText(/needs about 4\.\d\d GB, but the WASM runtime .* at most 4 GB/, { timeout: SCORE_TIMEOUT });
   expect(weightRequests).toEqual([]);
 });
 

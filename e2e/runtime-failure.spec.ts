@@ -12,9 +12,10 @@ import { expect, test } from './fixtures';
 const TIMEOUT = 240_000;
 test.describe.configure({ timeout: 600_000 });
 
-async function openWithHangBound(page: Page, hangBoundMs: number): Promise<void> {
+/** `webgpu`: asks for WebGPU in the address (Automatic would pick WASM over the SwiftShader adapter). */
+async function openWithHangBound(page: Page, hangBoundMs: number, webgpu = false): Promise<void> {
   await page.addInitScript((bound) => Object.assign(window, { refereeDiagnostics: { hangBoundMs: bound } }), hangBoundMs);
-  await page.goto('/?model=tiny-planted-qwen2&dtype=q4');
+  await page.goto(`/?model=tiny-planted-qwen2&dtype=q4${webgpu ? '&device=webgpu' : ''}`);
   await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
 }
 
@@ -43,7 +44,7 @@ async function queueTwoAndRecover(page: Page, notice: RegExp): Promise<void> {
 
 test.describe('a runtime failure mid-queue', () => {
   test('lost: replaces the worker, tells the user, keeps the queue, and scoring resumes', async ({ page, webgpu }) => {
-    await openWithHangBound(page, webgpu ? 150_000 : 30_000);
+    await openWithHangBound(page, webgpu ? 150_000 : 30_000, webgpu);
     await scorePlanted(page);
     const how = await scorerWorker(page).evaluate(() => (self as unknown as { refereeDiagnostics: { loseRuntime(): Promise<string> } }).refereeDiagnostics.loseRuntime());
     expect(how).toBe(webgpu ? 'gpu-device-destroyed' : 'sessions-released');

@@ -1,9 +1,10 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
+import type { BackendPreference } from '../core/backend-choice';
 import { DEFAULT_MODEL } from '../core/model-source';
 import { CachedModels } from './CachedModels';
 import { suggestConversion } from './conversion-controller';
 import { filesFromDrop, filesFromPicker } from './local-model';
-import { cancelModelLoad, loadLocalFolder, loadModel } from './model-controller';
+import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel } from './model-controller';
 import { useReferee } from './store';
 
 export function ModelPanel() {
@@ -11,6 +12,9 @@ export function ModelPanel() {
   const lastSource = useReferee((s) => s.lastModel?.source);
   const [source, setSource] = useState(DEFAULT_MODEL);
   const [dragging, setDragging] = useState(false);
+  const backend = useReferee((s) => s.backend);
+  const backendId = useId();
+  const backendHintId = useId();
   const sourceId = useId();
   const folderId = useId();
   // The remembered source arrives from IndexedDB after the first render.
@@ -36,6 +40,17 @@ export function ModelPanel() {
       onDrop={onDrop}
     >
       <h2 id="model-heading">Model</h2>
+      <p className="backend">
+        <label htmlFor={backendId}>Backend</label>{' '}
+        <select id={backendId} value={backend} disabled={busy} aria-describedby={backendHintId} onChange={(e) => chooseBackendSetting(e.target.value as BackendPreference)}>
+          <option value="auto">Automatic</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WASM</option>
+        </select>{' '}
+        <span className="hint" id={backendHintId}>
+          Automatic: WebGPU on a GPU; WASM without one, or where WebGPU is a software renderer (far slower), unless the model is too big for WASM.
+        </span>
+      </p>
       <div data-testid="model-status" aria-live="polite">
         {model.state === 'idle' && <p>No model loaded yet. Nothing is downloaded until you load one.</p>}
         {model.state === 'loading' && (
@@ -55,10 +70,14 @@ export function ModelPanel() {
         )}
         {model.state === 'cancelled' && <p data-testid="model-cancelled">{model.message}</p>}
         {model.state === 'ready' && (
-          <p>
-            <strong>{model.model.id}</strong> · {model.model.dtype} on <span data-testid="model-device">{model.model.device}</span> ·{' '}
-            {model.model.deviceNote} · about {(model.model.memoryEstimateBytes / 1e6).toFixed(0)} MB in memory
-          </p>
+          <>
+            <p>
+              <strong>{model.model.id}</strong> · {model.model.dtype} on <span data-testid="model-device">{model.model.device}</span> · about{' '}
+              {(model.model.memoryEstimateBytes / 1e6).toFixed(0)} MB in memory
+            </p>
+            <p data-testid="model-backend-reason">{model.model.deviceNote}</p>
+            {model.model.adapterNote && <p className="hint" data-testid="model-adapter">WebGPU adapter: {model.model.adapterNote}</p>}
+          </>
         )}
         {model.state === 'error' && (
           <p className="error" role="alert" data-testid="model-error">

@@ -1,3 +1,4 @@
+import type { BackendPreference } from '../core/backend-choice';
 import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../core/model-source';
 import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
 import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
@@ -63,7 +64,8 @@ export async function resumeLastModel(): Promise<void> {
   try {
     const folder = modelFolderUrl(parseModelSource(last.source), location.origin);
     const kept = await (await caches.open(CACHE_NAME)).match(new URL('config.json', folder).toString());
-    if (kept) loadModelOnce(last);
+    // The Backend setting decides the device, not a `?device=` the address carried on an earlier visit.
+    if (kept) loadModelOnce({ source: last.source, ...(last.dtype ? { dtype: last.dtype } : {}) });
   } catch {
     // An unreadable remembered source or no Cache Storage: the user loads a model by hand.
   }
@@ -86,7 +88,11 @@ export async function loadLocalFolder(files: readonly FileWithPath[]): Promise<v
 /** Counts loads, so a load superseded by a newer one (its worker replaced) reports nothing. */
 let loadGeneration = 0;
 
+/** The last model asked for (loaded or not): the Backend setting reloads it. */
+let lastRequest: LoadRequest | null = null;
+
 export async function loadModel(request: LoadRequest): Promise<void> {
+  lastRequest = request;
   const generation = ++loadGeneration;
   const current = () => generation === loadGeneration;
   const setModel = (status: ModelStatus) => current() && useReferee.getState().setModel(status);
@@ -97,7 +103,8 @@ export async function loadModel(request: LoadRequest): Promise<void> {
   const rate = new TransferRate();
   let last: { loaded: number; total: number } = { loaded: 0, total: 0 };
   try {
-    const model = await scorerClient().load({ ...request, storage: { quota: storage.quota, usage: storage.usage } }, (progress) => {
+    const { backend } = useReferee.getState();
+    const model = await scorerClient().load({ ...request, backend, storage: { quota: storage.quota, usage: storage.usage } }, (progress) => {
       if (progress.phase === 'download') {
         rate.add(progress.loaded, performance.now());
         last = progress;
@@ -133,6 +140,19 @@ function reloadAfterRuntimeFailure(message: string): void {
     kind: 'error',
     text: `The model stopped working while scoring (${message}). Referee is loading it again in a fresh worker; the queue goes on when it is ready.`,
   });
+}
+
+/**
+ * Keeps the Backend setting, and loads the model last asked for again under it when it is ready or failed
+ * (a load under way finishes as it started; the setting applies to the next one).
+ */
+export function chooseBackendSetting(backend: BackendPreference): void {
+  const { setBackend, model } = useReferee.getState();
+  setBackend(backend);
+  if (!lastRequest || (model.state !== 'ready' && model.state !== 'error')) return;
+  // Without the address's `?device=`: the user has just chosen.
+  const { source, dtype } = lastRequest;
+  void loadModel({ source, ...(dtype ? { dtype } : {}) });
 }
 
 /** Stops a download in progress (the worker is stopped; kept bytes stay for the next try). */

@@ -2,6 +2,15 @@ import type { ScorerClient } from '../worker/scorer-client';
 import { useReferee } from './store';
 
 /**
+ * Benchmarks cap greedy decoding with `window.refereeDiagnostics = { maxNewTokens: 3 }` (set before the page
+ * loads): a random-weight model never writes the box and would otherwise decode 1000 tokens per idea.
+ */
+function benchmarkCap(): { maxNewTokens?: number } {
+  const value = (globalThis as { refereeDiagnostics?: { maxNewTokens?: unknown } }).refereeDiagnostics?.maxNewTokens;
+  return typeof value === 'number' && value > 0 ? { maxNewTokens: value } : {};
+}
+
+/**
  * Scores queued ideas one at a time in list order while a model is ready. The queue is the store (persisted),
  * so a reload resumes it and a replaced worker loses nothing.
  */
@@ -18,7 +27,7 @@ export function startQueueRunner(client: ScorerClient, hooks: { onRuntimeFailure
     const scored = { ...(next.title !== undefined ? { title: next.title } : {}), text: next.text };
     state.markScoring(next.id);
     const { settings } = state;
-    const outcome = await client.score(scored, { profile: settings.profile, decision: settings });
+    const outcome = await client.score(scored, { profile: settings.profile, decision: settings, ...benchmarkCap() });
     if (!outcome.ok && outcome.error.code === 'model-error' && !retried.has(next.id)) {
       // The runtime broke (a lost GPU device, out of memory): the idea goes back in the queue, the model is
       // loaded again in a fresh worker, and scoring resumes when it is ready.

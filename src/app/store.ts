@@ -1,6 +1,7 @@
 import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import type { BackendPreference } from '../core/backend-choice';
 import type { IdeaInput } from '../core/idea-input';
 import { newEntries, type IdeaEntry, type ListSettings } from '../core/idea-list';
 import { DEFAULT_DECISION } from '../core/score-stats';
@@ -31,6 +32,8 @@ export interface RefereeState {
   model: ModelStatus;
   /** The last model source that loaded, with the device and dtype it was asked for: offered again on return. */
   lastModel: { readonly source: string; readonly device?: 'webgpu' | 'wasm'; readonly dtype?: 'fp32' | 'fp16' | 'q4' | 'q4f16' } | null;
+  /** Which runtime models load on: `auto` lets core/backend-choice pick (WASM over a software WebGPU adapter). */
+  backend: BackendPreference;
   /** A message for the user about the last action (bad input, import problems). */
   notice: { kind: 'error' | 'info'; text: string } | null;
 
@@ -50,6 +53,7 @@ export interface RefereeState {
   toggleCompare(id: string): void;
   setModel(status: ModelStatus): void;
   rememberModel(model: RefereeState['lastModel']): void;
+  setBackend(backend: BackendPreference): void;
   setNotice(notice: RefereeState['notice']): void;
 }
 
@@ -72,6 +76,7 @@ export const useReferee = create<RefereeState>()(
       compare: [],
       model: { state: 'idle' },
       lastModel: null,
+      backend: 'auto',
       notice: null,
 
       addIdeas: (inputs, queue) =>
@@ -112,13 +117,14 @@ export const useReferee = create<RefereeState>()(
         })),
       setModel: (model) => setState({ model }),
       rememberModel: (lastModel) => setState({ lastModel }),
+      setBackend: (backend) => setState({ backend }),
       setNotice: (notice) => setState({ notice }),
     }),
     {
       name: 'referee-state',
       version: 1,
       storage: createJSONStorage(() => indexedDbStorage),
-      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare, lastModel: s.lastModel }),
+      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare, lastModel: s.lastModel, backend: s.backend }),
       // An idea that was being scored when the tab closed goes back in the queue.
       merge: (persisted, current) => {
         const saved = (persisted ?? {}) as Partial<RefereeState>;

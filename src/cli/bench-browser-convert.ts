@@ -17,9 +17,9 @@ export interface BrowserConvertStats {
   peakBrowserRssBytes: number;
 }
 
-const CHROMIUM = process.env.REFEREE_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.REFEREE_CHROMIUM ?? '/usr/bin/chromium';
 
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   let out = '';
   try {
     out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
@@ -43,7 +43,7 @@ function descendants(pid: number): number[] {
 }
 
 /** The browser's main process: the one started with this profile and no `--type=`. */
-function findBrowserPid(profile: string): number {
+export function findBrowserPid(profile: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -67,7 +67,7 @@ function rssOf(pid: number): { rss: number; renderer: boolean } {
   }
 }
 
-async function startPreview(modelsDir: string, outDir: string, port: number): Promise<ChildProcess> {
+export async function startPreview(modelsDir: string, outDir: string, port: number): Promise<ChildProcess> {
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { env: { ...process.env, REFEREE_OUT_DIR: outDir }, stdio: 'inherit' });
   const server = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     env: { ...process.env, REFEREE_OUT_DIR: outDir, REFEREE_MODELS_DIR: modelsDir },

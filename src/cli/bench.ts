@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchBrowser7B, printBrowser7B } from './bench-browser-7b';
 import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
 import { benchEngine } from './bench-engine';
-import { FULL_LAYERS, writeSynthetic7B } from './synthetic-7b';
+import { benchWebgpu } from './bench-webgpu';
+import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
@@ -13,29 +14,18 @@ import { FULL_LAYERS, writeSynthetic7B } from './synthetic-7b';
  * `all`) by the page in headless Chromium, at two layer counts. Peak memory should not grow with layers;
  * time is fitted as fixed + per-layer and projected to 28 layers.
  */
-interface ConvertStats {
-  seconds: number;
-  bytesRead: number;
-  bytesWritten: number;
-  peakRssBytes: number;
-}
-
-function convertInChild(source: string, out: string, dtype: string): ConvertStats {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/convert.ts', source, '--out', out, '--dtype', dtype, '--stats'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (child.status !== 0) throw new Error(`convert failed with status ${child.status}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ConvertStats;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     allowNegative: true,
     options: {
       suite: { type: 'string', default: 'all' },
-      layers: { type: 'string', default: '1,3' },
-      dtype: { type: 'string', default: 'q4f16' },
+      layers: { type: 'string' },
+      dtype: { type: 'string' },
+      'max-new-tokens': { type: 'string', default: '3' },
+      'model-dir': { type: 'string' },
+      log: { type: 'string' },
+      'prompt-tokens': { type: 'string' },
+      'decode-steps': { type: 'string' },
       ideas: { type: 'string', default: '8' },
       browser: { type: 'boolean', default: true },
       words: { type: 'string', default: '180' },
@@ -45,7 +35,45 @@ async function main(): Promise<void> {
     await benchEngine({ ideas: Number(values.ideas), words: Number(values.words), dtype: 'q4' });
   }
   if (values.suite === 'engine') return;
-  const layerCounts = values.layers!.split(',').map(Number);
+  if (values.suite === 'webgpu') {
+    // Not part of `all`: it needs a WebGPU adapter (a GPU, or Mesa lavapipe: scripts/lavapipe.sh).
+    const dtype = values.dtype ?? 'q4f16';
+    if (dtype !== 'q4' && dtype !== 'q4f16') throw new Error('--dtype must be q4f16 or q4');
+    const whole = (name: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
+      return Number(value);
+    };
+    await benchWebgpu({
+      dtype,
+      layers: whole('layers', values.layers),
+      promptTokens: whole('prompt-tokens', values['prompt-tokens']),
+      decodeSteps: whole('decode-steps', values['decode-steps']),
+      ideas: whole('ideas', values.ideas) ?? 3,
+      words: whole('words', values.words) ?? 180,
+    });
+    return;
+  }
+  if (values.suite === 'browser-7b') {
+    // Not part of `all`: tens of minutes and ~15 GB of disk for the full model.
+    const dtype = values.dtype ?? 'q4';
+    if (dtype !== 'q4' && dtype !== 'q4f16') throw new Error('--dtype must be q4 (SwiftShader has no shader-f16) or q4f16');
+    const layers = Number(values.layers ?? FULL_LAYERS);
+    const maxNewTokens = Number(values['max-new-tokens']);
+    if (!Number.isInteger(layers) || layers < 1 || !Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error('--layers and --max-new-tokens take a whole number ≥ 1');
+    const result = await benchBrowser7B({
+      layers,
+      dtype,
+      maxNewTokens,
+      ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
+      ...(values.log ? { logPrefix: values.log } : {}),
+    });
+    printBrowser7B(result, `npm run bench -- ${process.argv.slice(2).join(' ')}`);
+    if (result.error) process.exitCode = 1;
+    return;
+  }
+  values.dtype ??= 'q4f16';
+  const layerCounts = (values.layers ?? '1,3').split(',').map(Number);
   const root = await mkdtemp(join(tmpdir(), 'referee-bench-'));
   const results: { layers: number; stats: ConvertStats; page: BrowserConvertStats | null }[] = [];
   try {

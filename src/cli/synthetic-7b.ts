@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
@@ -44,3 +45,20 @@ export async function writeSynthetic7B(dir: string, layers: number): Promise<voi
   await writeQwenTokenizerFiles(dir);
 }
 
+
+export interface ConvertStats {
+  seconds: number;
+  bytesRead: number;
+  bytesWritten: number;
+  peakRssBytes: number;
+}
+
+/** The real CLI converter (`npm run convert … --stats`) in a child process; its progress goes to stderr. */
+export function convertInChild(source: string, out: string, dtype: string): ConvertStats {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/convert.ts', source, '--out', out, '--dtype', dtype, '--stats'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`convert failed with status ${child.status}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ConvertStats;
+}

@@ -1,3 +1,4 @@
+import type { BackendPreference } from '../core/backend-choice';
 import type { IdeaInput } from '../core/idea-input';
 import type { PromptProfileId } from '../core/prompt-profiles';
 import type { ModelInfo, ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
@@ -7,8 +8,10 @@ export type Dtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 export interface LoadRequest {
   readonly source: string;
-  /** Forced by the URL; otherwise chosen from what the device offers. */
+  /** Forced by the address (`?device=`); otherwise the Backend setting, then what the device offers. */
   readonly device?: Device;
+  /** The Backend setting (default `auto`: core/backend-choice picks). */
+  readonly backend?: BackendPreference;
   readonly dtype?: Dtype;
   /** The page's `navigator.storage.estimate()`, checked against the bytes still to download. */
   readonly storage?: { readonly quota?: number; readonly usage?: number };
@@ -24,6 +27,8 @@ export interface LoadProgress {
 export interface LoadedModel extends ModelInfo {
   /** Why this device and dtype, in words for the user. */
   readonly deviceNote: string;
+  /** The browser's WebGPU adapter in a few words (software or not, shader-f16, buffer limit). */
+  readonly adapterNote?: string;
 }
 
 /** What the worker exposes over Comlink. */

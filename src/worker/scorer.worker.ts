@@ -1,11 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has an
- * adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM. Exposed with Comlink.
+ * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has a
+ * hardware adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM, unless the user chose a
+ * backend (core/backend-choice decides, and says why). Exposed with Comlink.
  */
-import { env } from '@huggingface/transformers';
+import { AutoConfig, env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
+import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type AdapterFacts, type BackendPreference } from '../core/backend-choice';
 import { modelFilesFor, storageRefusal } from '../core/model-files';
+import { estimateModelMemory, type MemoryEstimate } from '../core/model-memory';
 import { loadScorer, ModelLoadError } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
@@ -19,33 +22,64 @@ let scorer: QwenScorer | null = null;
 /** Files a converted model may lack; Transformers.js does without them. */
 const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
 
-async function chooseDevice(request: LoadRequest): Promise<{ device: Device; dtype: Dtype; note: string; maxBufferSize?: number }> {
-  const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
-  const adapter = request.device === 'wasm' ? null : await gpu?.requestAdapter().catch(() => null);
-  if (request.device === 'webgpu' && !adapter) throw new Error('WebGPU was asked for, but this browser offers no WebGPU adapter.');
-  if (!adapter) {
-    return { device: 'wasm', dtype: request.dtype ?? 'q4', note: request.device === 'wasm' ? 'WASM (asked for)' : 'WASM: this browser offers no WebGPU adapter' };
-  }
-  const f16 = adapter.features.has('shader-f16');
-  const dtype = request.dtype ?? (f16 ? 'q4f16' : 'q4');
-  if ((dtype === 'q4f16' || dtype === 'fp16') && !f16) {
-    throw new Error(`${dtype} needs a GPU with shader-f16, which this adapter lacks; use q4.`);
-  }
-  const maxBufferSize = adapter.limits?.maxBufferSize;
+/** The WebGPU adapter's facts, or null when this browser offers none. */
+async function adapterFacts(): Promise<AdapterFacts | null> {
+  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
   return {
-    device: 'webgpu',
-    dtype,
-    maxBufferSize,
-    note:
-      `WebGPU${adapter.info?.isFallbackAdapter ? ' (software adapter)' : ''}, ${f16 ? 'with' : 'without'} shader-f16` +
-      (maxBufferSize ? `, buffers up to ${(maxBufferSize / 1e9).toFixed(1)} GB` : ''),
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+    ...(info.vendor ? { vendor: info.vendor } : {}),
+    ...(info.architecture ? { architecture: info.architecture } : {}),
+    ...(info.device ? { device: info.device } : {}),
+    ...(info.description ? { description: info.description } : {}),
+    shaderF16: adapter.features.has('shader-f16'),
+    ...(adapter.limits?.maxBufferSize ? { maxBufferSize: adapter.limits.maxBufferSize } : {}),
+  };
+}
+
+/**
+ * The model's memory estimate at the dtype it would run with on WASM, from its config.json; undefined when
+ * that cannot be read (the load itself then says why).
+ */
+async function wasmMemory(id: string, dtype: Dtype): Promise<MemoryEstimate | undefined> {
+  try {
+    const config = (await AutoConfig.from_pretrained(id)) as unknown as Record<string, unknown>;
+    return config.model_type === 'qwen2' ? estimateModelMemory(config, dtype) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function chooseDevice(request: LoadRequest, id: string): Promise<{ device: Device; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number }> {
+  const preference: BackendPreference = request.device ?? request.backend ?? 'auto';
+  const adapter = preference === 'wasm' ? null : await adapterFacts();
+  // Only a software adapter makes the model's size matter to the choice.
+  const memory = preference === 'auto' && adapter && softwareRenderer(adapter) ? await wasmMemory(id, request.dtype ?? WASM_DEFAULT_DTYPE) : undefined;
+  const choice = chooseBackend({
+    preference,
+    preferenceFrom: request.device ? 'address' : 'setting',
+    adapter,
+    ...(request.dtype ? { dtype: request.dtype } : {}),
+    ...(memory ? { wasmMemory: memory } : {}),
+  });
+  if (!choice.ok) throw new ModelLoadError(choice.message);
+  return {
+    device: choice.device,
+    dtype: choice.dtype,
+    note: choice.reason,
+    adapterNote: preference === 'wasm' ? 'not asked for' : describeAdapter(adapter),
+    ...(choice.device === 'webgpu' && adapter?.maxBufferSize ? { maxBufferSize: adapter.maxBufferSize } : {}),
   };
 }
 
 interface GPUAdapterLike {
   readonly features: { has(name: string): boolean };
   readonly limits?: { maxBufferSize?: number };
-  readonly info?: { isFallbackAdapter?: boolean };
+  /** Older Chromium put this on the adapter itself. */
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; device?: string; description?: string };
 }
 
 const api: ScorerWorkerApi = {
@@ -53,7 +87,7 @@ const api: ScorerWorkerApi = {
     await scorer?.dispose();
     scorer = null;
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
-    const { device, dtype, note, maxBufferSize } = await chooseDevice(request);
+    const { device, dtype, note, adapterNote, maxBufferSize } = await chooseDevice(request, id);
     const loadBytes = new Map<string, { loaded: number; total: number }>();
     scorer = await loadScorer(id, {
       device,
@@ -76,7 +110,7 @@ const api: ScorerWorkerApi = {
         onProgress({ phase: 'load', loaded: all.reduce((s, f) => s + f.loaded, 0), total: all.reduce((s, f) => s + f.total, 0) });
       },
     });
-    return { ...scorer.info, id: request.source, deviceNote: note };
+    return { ...scorer.info, id: request.source, deviceNote: note, adapterNote };
   },
   async score(idea, options) {
     if (!scorer) throw new Error('No model is loaded');
@@ -97,6 +131,16 @@ const api: ScorerWorkerApi = {
  * WebGPU device is destroyed; on WASM, where there is no device, the model's sessions are released).
  */
 (self as unknown as { refereeDiagnostics: unknown }).refereeDiagnostics = {
+  /** For benchmarks: from now on, record every forward pass of the loaded model (src/engine/decoder.ts `trace`). */
+  traceForwards(): boolean {
+    if (!scorer) return false;
+    scorer.decoder.trace = [];
+    return true;
+  },
+  /** The passes recorded since `traceForwards`: tokens fed, past length, logits kept, milliseconds. */
+  forwardTrace(): { tokens: number; pastLength: number; keep: number; milliseconds: number }[] {
+    return (scorer?.decoder.trace ?? []).map(({ tokens, pastLength, keep, milliseconds }) => ({ tokens: tokens.length, pastLength, keep, milliseconds }));
+  },
   async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
     if (!scorer) return 'nothing-loaded';
     if (scorer.info.device === 'webgpu') {
