@@ -93,6 +93,15 @@ test.describe('the Referee app', () => {
     const expectedCells = await rows(page).getByTestId('expected').allTextContents();
     // Two decimals on screen; WebGPU kernels sum in another order than onnxruntime-node's, so allow one step.
     expectedCells.forEach((cell, i) => expect(Math.abs(Number.parseFloat(cell) - nodeOrder[i]!.expected)).toBeLessThanOrEqual(0.006));
+    // The exported numbers agree with Node's within 1e-3, on WASM and on WebGPU (SwiftShader, whose 4-lane
+    // subgroups onnxruntime's attention would get wrong: the worker turns subgroups off there).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+    const exported = ExportSchema.parse(JSON.parse(await readDownload(download)));
+    for (const [i, text] of FIVE_IDEAS.entries()) {
+      const result = exported.ideas.find((idea) => idea.text === text)!.result!;
+      expect(Math.abs(result.pAbove - node[i]!.pAbove), `P(accept) of idea ${i}`).toBeLessThanOrEqual(1e-3);
+      expect(Math.abs(result.expected! - node[i]!.expected), `expected score of idea ${i}`).toBeLessThanOrEqual(1e-3);
+    }
 
     // Side by side: the two best, with P(first beats second).
     await page.getByRole('checkbox', { name: `Compare ${nodeOrder[0]!.text.slice(0, 40)}` }).check();

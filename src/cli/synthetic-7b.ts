@@ -17,13 +17,26 @@ const SHAPE_7B = {
 };
 export const FULL_LAYERS = 28;
 
-/** A bf16 checkpoint with Qwen2.5-7B's tensor shapes and `layers` layers, pseudo-random weights. */
-export async function writeSynthetic7B(dir: string, layers: number): Promise<void> {
+/**
+ * A bf16 checkpoint with Qwen2.5-7B's tensor shapes and `layers` layers, pseudo-random weights. With
+ * `headersOnly` the weights are a hole in a sparse file (all zeros, no disk used): enough for anything that
+ * reads only the headers, such as planning a conversion.
+ */
+export async function writeSynthetic7B(dir: string, layers: number, options: { headersOnly?: boolean } = {}): Promise<void> {
   const config = { ...qwen2Config({ ...SHAPE_7B, numLayers: layers }), max_window_layers: 28 };
   const entries = [...expectedQwen2Tensors(parseQwen2Config(config))].map(([name, shape]) => ({ name, shape, dtype: 'BF16' as const }));
   await mkdir(dir, { recursive: true });
   const file = await open(join(dir, 'model.safetensors'), 'w');
-  await file.write(encodeSafetensorsHeader(entries));
+  const header = encodeSafetensorsHeader(entries);
+  await file.write(header);
+  if (options.headersOnly) {
+    const weightBytes = entries.reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * 2, 0);
+    await file.truncate(header.length + weightBytes);
+    await file.close();
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    await writeQwenTokenizerFiles(dir);
+    return;
+  }
   // Cheap pseudo-random bf16 values in [-0.05, 0.05): a generator this fast keeps set-up time small.
   let state = 12345;
   const rows = new Uint16Array(1 << 22);

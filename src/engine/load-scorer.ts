@@ -16,6 +16,8 @@ export interface LoadOptions {
   readonly progressCallback?: (event: unknown) => void;
   /** Whether the source has a file (relative path): lets a failed load say why (e.g. no ONNX build at all). */
   readonly hasFile?: (path: string) => Promise<boolean>;
+  /** A WebGPU device to run on instead of the one onnxruntime would make (a browser GPUDevice). */
+  readonly webgpuDevice?: unknown;
   /** What the device can hold, checked against the model's size before any weight is downloaded. */
   readonly deviceLimits?: { readonly maxBufferSize?: number };
   /**
@@ -60,7 +62,8 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       ...common,
       dtype: options.dtype,
       device: options.device as 'cpu',
-    })) as unknown as CausalLm & { dispose(): Promise<unknown> };
+      ...(options.webgpuDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } } : {}),
+    } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
     if (error instanceof ModelLoadError) throw error;
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;

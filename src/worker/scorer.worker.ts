@@ -22,10 +22,14 @@ let scorer: QwenScorer | null = null;
 /** Files a converted model may lack; Transformers.js does without them. */
 const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
 
+async function requestAdapter(): Promise<GPUAdapterLike | null> {
+  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
+  return (await gpu?.requestAdapter().catch(() => null)) ?? null;
+}
+
 /** The WebGPU adapter's facts, or null when this browser offers none. */
 async function adapterFacts(): Promise<AdapterFacts | null> {
-  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
+  const adapter = await requestAdapter();
   if (!adapter) return null;
   const info = adapter.info ?? {};
   return {
@@ -37,6 +41,26 @@ async function adapterFacts(): Promise<AdapterFacts | null> {
     shaderF16: adapter.features.has('shader-f16'),
     ...(adapter.limits?.maxBufferSize ? { maxBufferSize: adapter.limits.maxBufferSize } : {}),
   };
+}
+
+/**
+ * onnxruntime-web's GroupQueryAttention prefill on subgroups narrower than 32 lanes is wrong past the first
+ * subgroup of query positions (SwiftShader has 4, lavapipe 8: a 0.55 logit error on a 188-token prompt, see
+ * e2e/model-probe.spec.ts). On a device without the `subgroups` feature it takes kernels that agree with
+ * the CPU to 1e-5; such a device is made here for adapters that could be affected.
+ */
+async function deviceWithoutNarrowSubgroups(): Promise<GPUDeviceLike | null> {
+  const adapter = await requestAdapter();
+  if (!adapter || !adapter.features.has('subgroups')) return null;
+  const widest = adapter.info?.subgroupMaxSize;
+  if (typeof widest === 'number' && widest >= 32 && !adapter.info?.isFallbackAdapter) return null;
+  const requiredFeatures = [...adapter.features].filter((f) => f !== 'subgroups' && f !== 'subgroup-size-control');
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) {
+    const value = (adapter.limits as Record<string, unknown>)[key];
+    if (typeof value === 'number') requiredLimits[key] = value;
+  }
+  return adapter.requestDevice({ requiredFeatures, requiredLimits });
 }
 
 /**
@@ -75,12 +99,27 @@ async function chooseDevice(request: LoadRequest, id: string): Promise<{ device:
 }
 
 interface GPUAdapterLike {
-  readonly features: { has(name: string): boolean };
+  readonly features: ReadonlySet<string>;
   readonly limits?: { maxBufferSize?: number };
   /** Older Chromium put this on the adapter itself. */
   readonly isFallbackAdapter?: boolean;
-  readonly info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; device?: string; description?: string };
+  readonly info?: {
+    isFallbackAdapter?: boolean;
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    subgroupMaxSize?: number;
+  };
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<GPUDeviceLike>;
 }
+
+interface GPUDeviceLike {
+  destroy(): void;
+}
+
+/** The WebGPU device made for the loaded model, when it is not onnxruntime's own. */
+let ownDevice: GPUDeviceLike | null = null;
 
 const api: ScorerWorkerApi = {
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
@@ -88,12 +127,15 @@ const api: ScorerWorkerApi = {
     scorer = null;
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note, adapterNote, maxBufferSize } = await chooseDevice(request, id);
+    ownDevice?.destroy();
+    ownDevice = device === 'webgpu' ? await deviceWithoutNarrowSubgroups() : null;
     const loadBytes = new Map<string, { loaded: number; total: number }>();
     scorer = await loadScorer(id, {
       device,
       dtype,
       hasFile: async (path) => (await fetch(new URL(path, folder), { method: 'HEAD' })).ok,
       deviceLimits: { maxBufferSize },
+      ...(ownDevice ? { webgpuDevice: ownDevice } : {}),
       prepareFiles: async (config) => {
         const cache = await caches.open(env.cacheKey);
         const plan = await planDownload(folder, modelFilesFor(config, dtype), OPTIONAL_FILES, cache);
@@ -110,7 +152,8 @@ const api: ScorerWorkerApi = {
         onProgress({ phase: 'load', loaded: all.reduce((s, f) => s + f.loaded, 0), total: all.reduce((s, f) => s + f.total, 0) });
       },
     });
-    return { ...scorer.info, id: request.source, deviceNote: note, adapterNote };
+    const subgroupNote = ownDevice ? ' Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.' : '';
+    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote };
   },
   async score(idea, options) {
     if (!scorer) throw new Error('No model is loaded');
@@ -144,7 +187,7 @@ const api: ScorerWorkerApi = {
   async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
     if (!scorer) return 'nothing-loaded';
     if (scorer.info.device === 'webgpu') {
-      const device = await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device;
+      const device = ownDevice ?? await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device;
       if (device) {
         device.destroy();
         return 'gpu-device-destroyed';
