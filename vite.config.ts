@@ -1,7 +1,7 @@
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { createModelsMiddleware, ISOLATION_HEADERS } from './src/cli/models-middleware.ts';
+import { createModelsMiddleware, ISOLATION_HEADERS } from './src/dev/models-middleware.ts';
 
 const HOST = '127.0.0.1';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Download, Page } from '@playwright/test';
-import { ExportSchema } from '../src/core/scored-idea';
+import { ExportSchema } from '../src/scoring/scored-idea';
 import { expect, test, type RefereeOptions } from './fixtures';
 import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
 

@@ -165,9 +165,9 @@ test('a reload mid-conversion resumes from the kept part instead of starting ove
 
 test('a model that is not Qwen2, a corrupt shard and too little room are each explained, and nothing is kept', async ({ page }) => {
   const root = await mkdtemp(path.join(tmpdir(), 'referee-bad-'));
-  await cp(path.join(CHECKPOINTS, 'tiny-planted-qwen2'), path.join(root, 'llama'), { recursive: true });
-  const config = JSON.parse(await readFile(path.join(root, 'llama', 'config.json'), 'utf8'));
-  await writeFile(path.join(root, 'llama', 'config.json'), JSON.stringify({ ...config, model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
+  await cp(path.join(CHECKPOINTS, 'tiny-planted-qwen2'), path.join(root, 'mistral'), { recursive: true });
+  const config = JSON.parse(await readFile(path.join(root, 'mistral', 'config.json'), 'utf8'));
+  await writeFile(path.join(root, 'mistral', 'config.json'), JSON.stringify({ ...config, model_type: 'mistral', architectures: ['MistralForCausalLM'] }));
   await mkdir(path.join(root, 'corrupt'));
   await cp(path.join(CHECKPOINTS, 'tiny-planted-qwen2'), path.join(root, 'corrupt'), { recursive: true });
   const weights = await readFile(path.join(root, 'corrupt', 'model.safetensors'));
@@ -176,8 +176,8 @@ test('a model that is not Qwen2, a corrupt shard and too little room are each ex
   server = await startModelServer({ root });
 
   await page.goto('/');
-  await checkConversion(page, `${server.origin}/llama`);
-  await expect(page.getByTestId('convert-error')).toHaveText(/Cannot convert .*llama: .*"model_type" is "llama"; the builder converts Qwen2ForCausalLM/, { timeout: TIMEOUT });
+  await checkConversion(page, `${server.origin}/mistral`);
+  await expect(page.getByTestId('convert-error')).toHaveText(/Cannot convert .*mistral: .*"model_type" is "mistral"; the builder converts Qwen2ForCausalLM/, { timeout: TIMEOUT });
   await checkConversion(page, `${server.origin}/corrupt`);
   await expect(page.getByTestId('convert-error')).toHaveText(/Cannot convert .*corrupt: .*model\.safetensors/, { timeout: TIMEOUT });
   await checkConversion(page, `${server.origin}/nowhere`);

@@ -2,10 +2,10 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateFixtures } from '../src/cli/fixtures';
-import { TARGET_DTYPES } from '../src/convert/qwen2-graph';
 import { loadScorer } from '../src/engine/load-scorer';
 import { greedyWithCache, loadConverted } from '../test/support/tjs-node';
 import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
+import { DTYPES } from '../src/models/types';
 
 export const PROBE_TEXT = 'Hello';
 
@@ -21,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
   env.localModelPath = `${fixtures}/`;
   const tokenizer = await AutoTokenizer.from_pretrained(model);
   const inputIds = tokenizer.encode(PROBE_TEXT) as number[];
-  for (const dtype of TARGET_DTYPES) {
+  for (const dtype of DTYPES) {
     const session = await loadConverted(join(fixtures, model), dtype);
     const run = await greedyWithCache(session, inputIds, 1);
     await session.dispose();

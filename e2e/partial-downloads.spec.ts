@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { formatBytes } from '../src/core/download-progress';
+import { formatBytes } from '../src/models/download-progress';
 import { expect, test } from './fixtures';
 import { startModelServer, type ModelServer } from './model-server';
 

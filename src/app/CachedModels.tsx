@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
-import { formatBytes } from '../core/download-progress';
-import { sourceForFolderUrl } from '../core/model-source';
-import type { PartialModel } from '../core/partial-downloads';
+import { formatBytes } from '../models/download-progress';
+import { sourceForFolderUrl } from '../models/model-source';
+import type { PartialModel } from '../models/partial-downloads';
 import { loadModel } from './model-controller';
-import { deleteCachedModel, deletePartialDownload, listCachedModels, listPartialDownloads, type CachedModel } from './model-cache';
+import { deleteCachedModel, deletePartialDownload, listCachedModels, listPartialDownloads, type CachedModel } from '../models/browser/model-cache';
 import { useReferee } from './store';
 
 /** Models kept in this browser, with their sizes, and downloads left unfinished; each can be deleted. */

@@ -1,5 +1,5 @@
-import { withSettings } from '../core/idea-list';
-import { makeDistribution, pFirstHigher } from '../core/score-stats';
+import { withSettings } from '../scoring/idea-list';
+import { makeDistribution, pFirstHigher } from '../scoring/score-stats';
 import { DistributionChart } from './DistributionChart';
 import { percent, score, twoDecimals } from './format';
 import { useReferee } from './store';

@@ -1,9 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import type { ConvertDtype } from '../core/conversion';
-import { formatBytes } from '../core/download-progress';
-import { DEFAULT_MODEL } from '../core/model-source';
+import { formatBytes } from '../models/download-progress';
+import { DEFAULT_MODEL } from '../models/model-source';
 import { cancelConversion, discardUnfinished, planConversion, refreshUnfinished, setConversionDraft, startConversion, useConversion } from './conversion-controller';
 import { useReferee } from './store';
+import { type QuantizedDtype } from '../models/types';
 
 /** Converts a safetensors checkpoint (the original AlphaResearch-RM repo, any Qwen2 repo or URL) right here. */
 export function ConvertPanel() {
@@ -11,7 +11,7 @@ export function ConvertPanel() {
   const unfinished = useConversion((s) => s.unfinished);
   const modelBusy = useReferee((s) => s.model.state === 'loading');
   const source = useConversion((s) => s.draft);
-  const [dtype, setDtype] = useState<ConvertDtype | 'auto'>('auto');
+  const [dtype, setDtype] = useState<QuantizedDtype | 'auto'>('auto');
   const sourceId = useId();
   const dtypeId = useId();
   useEffect(() => void refreshUnfinished(), []);
@@ -33,7 +33,7 @@ export function ConvertPanel() {
         <label htmlFor={sourceId}>Checkpoint to convert (Hugging Face repo or URL)</label>
         <input id={sourceId} value={source} onChange={(e) => setConversionDraft(e.target.value)} disabled={working} />
         <label htmlFor={dtypeId}>Build</label>
-        <select id={dtypeId} value={dtype} onChange={(e) => setDtype(e.target.value as ConvertDtype | 'auto')} disabled={working}>
+        <select id={dtypeId} value={dtype} onChange={(e) => setDtype(e.target.value as QuantizedDtype | 'auto')} disabled={working}>
           <option value="auto">what this device loads best</option>
           <option value="q4f16">q4f16 (GPU with shader-f16)</option>
           <option value="q4">q4 (any device)</option>

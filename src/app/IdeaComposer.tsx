@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { decodeUtf8, describeProblem, parseIdeas } from '../core/idea-input';
-import { parseExport } from '../core/idea-list';
+import { decodeUtf8, describeProblem, parseIdeas } from '../scoring/idea-input';
+import { parseExport } from '../scoring/idea-list';
 import { FileInput } from './FileInput';
 import { useReferee } from './store';
 

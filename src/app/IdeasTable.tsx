@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import { withSettings, type IdeaEntry } from '../core/idea-list';
-import type { DecisionSettings } from '../core/score-stats';
+import { withSettings, type IdeaEntry } from '../scoring/idea-list';
+import type { DecisionSettings } from '../scoring/score-stats';
 import { DistributionChart } from './DistributionChart';
 import { CalibratedPAccept, CalibrationNote } from './evaluate/CalibratedPAccept';
 import { percent, score, twoDecimals } from './format';

@@ -1,4 +1,4 @@
-import { exportCsv, exportJson, exportJsonl } from '../core/idea-list';
+import { exportCsv, exportJson, exportJsonl } from '../scoring/idea-list';
 import { useShownCalibrator } from './evaluate/CalibratedPAccept';
 import { useReferee } from './store';
 

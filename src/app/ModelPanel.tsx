@@ -1,9 +1,9 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
-import type { BackendPreference } from '../core/backend-choice';
-import { DEFAULT_MODEL } from '../core/model-source';
+import type { BackendPreference } from '../engine/backend-choice';
+import { DEFAULT_MODEL } from '../models/model-source';
 import { CachedModels } from './CachedModels';
 import { suggestConversion } from './conversion-controller';
-import { filesFromDrop, filesFromPicker } from './local-model';
+import { filesFromDrop, filesFromPicker } from '../models/browser/local-model';
 import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel } from './model-controller';
 import { useReferee } from './store';
 

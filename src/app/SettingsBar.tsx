@@ -1,4 +1,4 @@
-import type { Comparison, DecisionStatistic } from '../core/score-stats';
+import type { Comparison, DecisionStatistic } from '../scoring/score-stats';
 import { ThresholdInput } from './ThresholdInput';
 import { useReferee } from './store';
 

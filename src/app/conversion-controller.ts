@@ -3,16 +3,17 @@
  * actions it offers. The work runs in the conversion worker; the result loads like any kept model.
  */
 import { create } from 'zustand';
-import { describeConversion, type ConversionProgress, type ConvertDtype } from '../core/conversion';
-import { formatBytes } from '../core/download-progress';
-import { DEFAULT_MODEL } from '../core/model-source';
+import { describeConversion, type ConversionProgress } from '../models/conversion';
+import { formatBytes } from '../models/download-progress';
+import { DEFAULT_MODEL } from '../models/model-source';
 import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../worker/conversion-job';
 import { ConversionCancelled, ConversionClient, createConvertWorker } from '../worker/convert-client';
 import type { ConversionPlanInfo, ConvertRequest } from '../worker/convert-protocol';
-import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
-import { DTYPE_SUFFIX } from '../core/model-files';
-import { deleteUndeclaredBuild } from './model-cache';
+import { LOCAL_MODELS_PATH } from '../models/local-model-folder';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { deleteUndeclaredBuild } from '../models/browser/model-cache';
 import { loadModel } from './model-controller';
+import { type QuantizedDtype } from '../models/types';
 
 export type ConversionStatus =
   | { readonly state: 'idle' }
@@ -50,7 +51,7 @@ async function storageEstimate(): Promise<ConvertRequest['storage']> {
 }
 
 /** Reads the checkpoint's headers and says what converting it costs, before anything is downloaded. */
-export async function planConversion(source: string, dtype: ConvertDtype | 'auto'): Promise<void> {
+export async function planConversion(source: string, dtype: QuantizedDtype | 'auto'): Promise<void> {
   const request: ConvertRequest = { source: source.trim(), dtype, storage: await storageEstimate() };
   setStatus({ state: 'planning', request });
   try {

@@ -1,15 +1,14 @@
-import type { BackendPreference } from '../core/backend-choice';
-import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../core/model-source';
+import type { BackendPreference } from '../engine/backend-choice';
+import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../models/model-source';
 import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
-import type { Device, Dtype, LoadRequest } from '../worker/scorer-protocol';
-import { keepLocalModel, type FileWithPath } from './local-model';
-import { CACHE_NAME } from '../core/model-files';
+import type { LoadRequest } from '../worker/scorer-protocol';
+import { keepLocalModel, type FileWithPath } from '../models/browser/local-model';
+import { CACHE_NAME } from '../models/model-files';
 import { startQueueRunner } from './queue-runner';
-import { describeDownload, formatBytes, TransferRate } from '../core/download-progress';
+import { describeDownload, formatBytes, TransferRate } from '../models/download-progress';
 import { useReferee, type ModelStatus } from './store';
+import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../models/types';
 
-const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4', 'q4f16'];
-const DEVICES: readonly Device[] = ['webgpu', 'wasm'];
 
 /** `?model=…&dtype=…&device=…`, for tests and self-hosting. */
 export function requestFromUrl(search: string): LoadRequest & { explicit: boolean } {
@@ -20,7 +19,7 @@ export function requestFromUrl(search: string): LoadRequest & { explicit: boolea
     source: params.get('model') ?? DEFAULT_MODEL,
     explicit: params.has('model'),
     ...(dtype && DTYPES.includes(dtype as Dtype) ? { dtype: dtype as Dtype } : {}),
-    ...(device && DEVICES.includes(device as Device) ? { device: device as Device } : {}),
+    ...(device && BROWSER_DEVICES.includes(device as BrowserDevice) ? { device: device as BrowserDevice } : {}),
   };
 }
 

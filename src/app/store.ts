@@ -1,12 +1,13 @@
 import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-import type { BackendPreference } from '../core/backend-choice';
-import type { IdeaInput } from '../core/idea-input';
-import { newEntries, type IdeaEntry, type ListSettings } from '../core/idea-list';
-import { DEFAULT_DECISION } from '../core/score-stats';
+import type { BackendPreference } from '../engine/backend-choice';
+import type { IdeaInput } from '../scoring/idea-input';
+import { newEntries, type IdeaEntry, type ListSettings } from '../scoring/idea-list';
+import { DEFAULT_DECISION } from '../scoring/score-stats';
 import type { ScoreOutcome } from '../engine/scorer-types';
 import type { LoadedModel } from '../worker/scorer-protocol';
+import type { BrowserDevice, Dtype } from '../models/types';
 
 export type ModelStatus =
   | { readonly state: 'idle' }
@@ -31,8 +32,8 @@ export interface RefereeState {
   compare: string[];
   model: ModelStatus;
   /** The last model source that loaded, with the device and dtype it was asked for: offered again on return. */
-  lastModel: { readonly source: string; readonly device?: 'webgpu' | 'wasm'; readonly dtype?: 'fp32' | 'fp16' | 'q4' | 'q4f16' } | null;
-  /** Which runtime models load on: `auto` lets core/backend-choice pick (WASM over a software WebGPU adapter). */
+  lastModel: { readonly source: string; readonly device?: BrowserDevice; readonly dtype?: Dtype } | null;
+  /** Which runtime models load on: `auto` lets engine/backend-choice pick (WASM over a software WebGPU adapter). */
   backend: BackendPreference;
   /** A message for the user about the last action (bad input, import problems). */
   notice: { kind: 'error' | 'info'; text: string } | null;

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { chromium, type Page, type Worker } from 'playwright-core';
 import { CHROMIUM, descendants, findBrowserPid, startPreview } from './bench-browser-convert';
 import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
+import type { QuantizedDtype } from '../models/types';
 
 /**
  * `npm run bench -- --suite browser-7b`: a Qwen2.5-7B-shaped model (random bf16 weights, `layers` layers)
@@ -19,7 +20,7 @@ import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from
 
 export interface Browser7BOptions {
   readonly layers: number;
-  readonly dtype: 'q4' | 'q4f16';
+  readonly dtype: QuantizedDtype;
   readonly maxNewTokens: number;
   /** An already converted model folder to serve instead of building one (kept afterwards). */
   readonly modelDir?: string;

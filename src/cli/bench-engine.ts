@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { IdeaInput } from '../core/idea-input';
+import type { IdeaInput } from '../scoring/idea-input';
 import type { ForwardTrace } from '../engine/decoder';
 import { loadScorer } from '../engine/load-scorer';
 import { plantedCheckpoint } from '../fixtures/planted';
@@ -11,7 +11,7 @@ import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
 import { convertIntoFolder } from './convert-folder';
 import { DirectorySink, NodeFileTree } from './node-files';
-import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 
 /**
  * Engine benchmark on a mid-size model (hidden 512, 8 layers, 8 heads / 2 kv heads, Qwen vocabulary) that

@@ -5,15 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { DTYPE_SUFFIX, type ModelDtype } from '../core/model-files';
-import type { IdeaInput } from '../core/idea-input';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import type { IdeaInput } from '../scoring/idea-input';
 import { loadScorer } from '../engine/load-scorer';
 import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { plantedCheckpoint } from '../fixtures/planted';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
 import { convertIntoFolder } from './convert-folder';
 import { DirectorySink, NodeFileTree } from './node-files';
-import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
+import { type Dtype, type QuantizedDtype } from '../models/types';
 
 /**
  * The 7B-shaped build on onnxruntime-node's own WebGPU execution provider (Dawn: the same C++ EP and WGSL
@@ -30,7 +31,7 @@ const WORDS = 'we propose a method that learns sparse routing for mixture of exp
 export interface WebgpuBenchOptions {
   /** Layers of the 7B-shaped build; default 28 on a hardware GPU, 1 on a software adapter. */
   readonly layers?: number;
-  readonly dtype: 'q4f16' | 'q4';
+  readonly dtype: QuantizedDtype;
   /** Prompt length of the raw prefill; default 376 on a hardware GPU (the length measured on the H200), 64 on software. */
   readonly promptTokens?: number;
   readonly decodeSteps?: number;
@@ -78,7 +79,7 @@ function idea(seed: number, words: number): IdeaInput {
   return { title: `Idea ${seed}`, text: `${text}.` };
 }
 
-async function buildModel(root: string, layers: number, dtype: ModelDtype): Promise<string> {
+async function buildModel(root: string, layers: number, dtype: Dtype): Promise<string> {
   const checkpoint = join(root, 'checkpoint');
   const size = { ...SHAPE_7B, numLayers: layers };
   const planted = plantedCheckpoint('planted-7b', plantedTransitions([]), TOKEN.newline, { seed: 5, scale: 0.04, embedding: 0.17 }, size);
@@ -177,6 +178,9 @@ export async function benchWebgpu(options: WebgpuBenchOptions): Promise<void> {
     const files = await readdir(join(folder, 'onnx'));
     let bytes = 0;
     for (const f of files) bytes += (await stat(join(folder, 'onnx', f))).size;
+    // Each figure is printed as soon as it is measured: on a software adapter the whole run takes long.
+    console.log(`\nonnxruntime-node ${ort.env.versions?.common ?? ''} WebGPU EP · adapter: ${adapter.description}`);
+    console.log(`model: Qwen2.5-7B shapes (vocabulary 151,936), ${layers} of 28 layers, ${options.dtype}, ${(bytes / 1e9).toFixed(2)} GB on disk`);
     // Token ids do not matter for timing; a prompt of ordinary words.
     const prompt = Array.from({ length: promptTokens }, (_, i) => 1000 + ((i * 37) % 5000));
 
@@ -184,12 +188,13 @@ export async function benchWebgpu(options: WebgpuBenchOptions): Promise<void> {
     const gpuOutputs = Object.fromEntries(presentNames(layers).map((n) => [n, 'gpu-buffer' as const]));
     const created = performance.now();
     const session = await ort.InferenceSession.create(modelFile, { executionProviders: ['webgpu'], preferredOutputLocation: gpuOutputs });
-    const createMs = performance.now() - created;
+    console.log(`session created in ${((performance.now() - created) / 1000).toFixed(1)} s`);
     await runPasses(session, prompt.slice(0, 8), 1, layers, kvType); // shader compilation
     const timed = [await runPasses(session, prompt, decodeSteps, layers, kvType), await runPasses(session, prompt, decodeSteps, layers, kvType)];
     await session.release();
     const prefillMs = Math.min(...timed.map((t) => t.prefillMs));
-    const stepMs = median(timed.flatMap((t) => t.stepMs));
+    console.log(`prefill of ${promptTokens} tokens: ${prefillMs.toFixed(1)} ms = ${((promptTokens / prefillMs) * 1000).toFixed(0)} tokens/s (best of 2)`);
+    console.log(`decode: ${median(timed.flatMap((t) => t.stepMs)).toFixed(2)} ms per token (median of ${timed.length * decodeSteps} steps)`);
 
     process.stderr.write('bench: counting dispatches and node placement (profiled session)…\n');
     const profileDir = await mkdtemp(join(root, 'profile-'));
@@ -204,45 +209,34 @@ export async function benchWebgpu(options: WebgpuBenchOptions): Promise<void> {
     await profiled.release();
     const profileFile = (await readdir(profileDir)).find((f) => f.endsWith('.json'));
     const profile = summarizeProfile(profileFile ? (JSON.parse(await readFile(join(profileDir, profileFile), 'utf8')) as ProfileEvent[]) : []);
+    const cpuNodes = profile.nodes.get('CPUExecutionProvider') ?? new Map<string, string>();
+    const gpuNodes = profile.nodes.get('WebGpuExecutionProvider') ?? new Map<string, string>();
+    const decodeDispatches = profile.perRun.slice(1);
+    console.log(`GPU dispatches: prefill ${profile.perRun[0] ?? '?'}, per decode step ${decodeDispatches.join(', ') || '? (no timestamp queries on this adapter)'}`);
+    console.log(`nodes: ${gpuNodes.size} on the WebGPU EP, ${cpuNodes.size} on the CPU EP${cpuNodes.size ? `: ${[...cpuNodes.values()].join(', ')}` : ''}`);
 
     process.stderr.write('bench: the same prefill on the CPU EP…\n');
     const cpu = await ort.InferenceSession.create(modelFile, { executionProviders: ['cpu'] });
     const cpuRun = await runPasses(cpu, prompt, 0, layers, kvType);
     await cpu.release();
-    const logitDiff = maxAbsDiff(timed[0]!.logits, cpuRun.logits);
+    console.log(`WebGPU vs CPU EP, last-position logits of the prefill: max abs difference ${maxAbsDiff(timed[0]!.logits, cpuRun.logits).toExponential(2)}`);
 
     process.stderr.write(`bench: scoring ${options.ideas} ideas through the engine on WebGPU…\n`);
     Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: `${root}/` });
     const loadStarted = performance.now();
     const scorer = await loadScorer('planted-7b', { dtype: options.dtype, device: 'webgpu' });
-    const loadMs = performance.now() - loadStarted;
-    const perIdea: { ms: number; passes: number; prefilled: number; score: number | null; expected: number | null }[] = [];
+    console.log(`engine (loadScorer, device webgpu): load ${((performance.now() - loadStarted) / 1000).toFixed(1)} s; per idea (~${options.words} words):`);
     for (let i = 0; i < options.ideas; i++) {
       const started = performance.now();
       const outcome = await scorer.score(idea(i, options.words));
       if (!outcome.ok) throw new Error(outcome.error.message);
       const { provenance, greedy, expected } = outcome.result;
-      perIdea.push({ ms: performance.now() - started, passes: provenance.forwardPasses, prefilled: provenance.tokens.prefilled, score: greedy.score, expected });
+      console.log(
+        `  idea ${i + 1}${i === 0 ? ' (computes the instruction prefix too)' : ''}: ${(performance.now() - started).toFixed(0)} ms, ` +
+          `${provenance.forwardPasses} forward passes, ${provenance.tokens.prefilled} tokens prefilled, greedy ${greedy.score ?? 'none'}, expected ${expected?.toFixed(2) ?? '–'}`,
+      );
     }
     await scorer.dispose();
-
-    const cpuNodes = profile.nodes.get('CPUExecutionProvider') ?? new Map<string, string>();
-    const gpuNodes = profile.nodes.get('WebGpuExecutionProvider') ?? new Map<string, string>();
-    const decodeDispatches = profile.perRun.slice(1);
-    console.log(`\nonnxruntime-node ${ort.env.versions?.common ?? ''} WebGPU EP · adapter: ${adapter.description}`);
-    console.log(`model: Qwen2.5-7B shapes, ${layers} of 28 layers, ${options.dtype}, ${(bytes / 1e9).toFixed(2)} GB on disk; session created in ${(createMs / 1000).toFixed(1)} s`);
-    console.log(`prefill of ${promptTokens} tokens: ${prefillMs.toFixed(1)} ms = ${((promptTokens / prefillMs) * 1000).toFixed(0)} tokens/s (best of 2)`);
-    console.log(`decode: ${stepMs.toFixed(2)} ms per token (median of ${timed.length * decodeSteps} steps)`);
-    console.log(`GPU dispatches: prefill ${profile.perRun[0] ?? '?'}, per decode step ${decodeDispatches.join(', ') || '? (no timestamp queries on this adapter)'}`);
-    console.log(`nodes: ${gpuNodes.size} on the WebGPU EP, ${cpuNodes.size} on the CPU EP${cpuNodes.size ? `: ${[...cpuNodes.values()].join(', ')}` : ''}`);
-    console.log(`WebGPU vs CPU EP, last-position logits of the prefill: max abs difference ${logitDiff.toExponential(2)}`);
-    console.log(`engine (loadScorer, device webgpu): load ${(loadMs / 1000).toFixed(1)} s; per idea (~${options.words} words):`);
-    perIdea.forEach((r, i) =>
-      console.log(
-        `  idea ${i + 1}${i === 0 ? ' (computes the instruction prefix too)' : ''}: ${r.ms.toFixed(0)} ms, ${r.passes} forward passes, ` +
-          `${r.prefilled} tokens prefilled, greedy ${r.score ?? 'none'}, expected ${r.expected?.toFixed(2) ?? '–'}`,
-      ),
-    );
     if (layers < 28) console.log(`(a ${layers}-layer build: per-layer costs scale to 28 layers; the vocabulary matrices do not)`);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { convertInBrowser, type BrowserConvertStats } from './bench-browser-conv
 import { benchEngine } from './bench-engine';
 import { benchWebgpu } from './bench-webgpu';
 import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
+import type { QuantizedDtype } from '../models/types';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
       let page: BrowserConvertStats | null = null;
       if (values.browser) {
         process.stderr.write(`bench: converting to ${values.dtype} in headless Chromium…\n`);
-        page = await convertInBrowser(root, `synthetic-7b-${layers}l`, values.dtype as 'q4f16' | 'q4');
+        page = await convertInBrowser(root, `synthetic-7b-${layers}l`, values.dtype as QuantizedDtype);
       }
       results.push({ layers, stats, page });
       await rm(source, { recursive: true, force: true });

@@ -4,11 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PromptProfileId } from '../core/prompt-profiles';
-import type { Comparison } from '../core/score-stats';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
+import type { Comparison } from '../scoring/score-stats';
 import { loadScorer, type LoadOptions } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
-import { useModelSource } from './node-model-source';
+import { useModelSource } from '../models/node/model-source';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { FileTree } from '../convert/byte-source';
+import type { FileTree } from '../builder/byte-source';
 import { DirectorySink } from './node-files';
-import { convertQwen2, type ConvertOptions, type ConvertResult } from '../convert/convert';
+import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../builder/convert';
 
 /**
  * Converts into `outDir` without ever leaving it half-written: everything is written into a sibling folder
@@ -18,7 +18,7 @@ export async function convertIntoFolder(
   const staging = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
   await mkdir(staging, { recursive: true });
   try {
-    const result = await convertQwen2(tree, new DirectorySink(staging), { ...options, existingConfig });
+    const result = await convertCheckpoint(tree, new DirectorySink(staging), { ...options, existingConfig });
     if (!(await exists(outDir))) {
       await rename(staging, outDir);
       return result;

@@ -2,18 +2,18 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FileTree } from '../convert/byte-source';
-import type { ConvertProgress } from '../convert/convert';
-import { HubFileTree } from '../convert/hub-tree';
-import { TARGET_DTYPES, type TargetDtype } from '../convert/qwen2-graph';
+import type { FileTree } from '../builder/byte-source';
+import type { ConvertProgress } from '../builder/convert';
+import { HubFileTree } from '../builder/hub-tree';
 import { convertIntoFolder } from './convert-folder';
 import { NodeFileTree } from './node-files';
 import { ProgressBar } from './progress-bar';
+import { DTYPES, type Dtype } from '../models/types';
 
 const USAGE = `usage: npm run convert -- <folder | hf-repo-id[@revision]> --out <dir> [--dtype q4f16] [--dtype q4 ...]
        [--separate-rotary] [--accuracy-level 0|1|2|3|4] [--hub-url URL] [--stats]
 Converts a Qwen2ForCausalLM Hugging Face checkpoint into an ONNX folder Transformers.js loads.
-dtypes: ${TARGET_DTYPES.join(', ')} (default q4f16 and q4, the two the browser uses).
+dtypes: ${DTYPES.join(', ')} (default q4f16 and q4, the two the browser uses).
 --stats prints one JSON line on stdout: seconds, source bytes read, bytes written, peak RSS.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,9 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dtypes = (values.dtype ?? ['q4f16', 'q4']).flatMap((d) => d.split(','));
-  const unknown = dtypes.filter((d) => !TARGET_DTYPES.includes(d as TargetDtype));
+  const unknown = dtypes.filter((d) => !DTYPES.includes(d as Dtype));
   if (unknown.length) {
-    process.stderr.write(`convert: unknown dtype ${unknown.join(', ')}; choose from ${TARGET_DTYPES.join(', ')}\n`);
+    process.stderr.write(`convert: unknown dtype ${unknown.join(', ')}; choose from ${DTYPES.join(', ')}\n`);
     return 2;
   }
   const accuracyLevel = Number(values['accuracy-level']);
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let bytesRead = 0;
     const result = await convertIntoFolder(tree, resolve(values.out), {
-      dtypes: dtypes as TargetDtype[],
+      dtypes: dtypes as Dtype[],
       separateRotary: values['separate-rotary'],
       accuracyLevel,
       onProgress: (p: ConvertProgress) => {

@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { calibrate, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../core/evaluation/calibration';
-import { binaryLabel, parseLabelledSet, type LabelledIdea } from '../core/evaluation/labelled-set';
-import { evaluate, toEvaluationItems, type EvaluationSettings } from '../core/evaluation/metrics';
-import { evaluationDocument } from '../core/evaluation/report-document';
-import { formatCalibration, formatReport } from '../core/evaluation/report-text';
-import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../core/idea-input';
-import type { ScoreResult } from '../core/scored-idea';
+import { calibrate, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../evaluation/calibration';
+import { binaryLabel, parseLabelledSet, type LabelledIdea } from '../evaluation/labelled-set';
+import { evaluate, toEvaluationItems, type EvaluationSettings } from '../evaluation/metrics';
+import { evaluationDocument } from '../evaluation/report-document';
+import { formatCalibration, formatReport } from '../evaluation/report-text';
+import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../scoring/idea-input';
+import type { ScoreResult } from '../scoring/scored-idea';
 import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run evaluate -- --model <folder|url|repo-id> [options] <labelled file>

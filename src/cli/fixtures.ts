@@ -3,13 +3,13 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TARGET_DTYPES } from '../convert/qwen2-graph';
 import { tinyModelCatalog } from '../fixtures/catalog';
 import { QWEN25_GENERATION_CONFIG } from '../fixtures/chat-template';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
 import { convertIntoFolder } from './convert-folder';
 import { DirectorySink, NodeFileTree } from './node-files';
-import { qwenTokenizerDir, writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+import { qwenTokenizerDir, writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
+import { DTYPES } from '../models/types';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcRoot = resolve(here, '..');
@@ -17,7 +17,7 @@ const srcRoot = resolve(here, '..');
 /** Everything that decides the fixtures' bytes: the generator, the builder, and the tokenizer package. */
 async function fixturesHash(tokenizerDir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const dir of ['convert', 'fixtures']) {
+  for (const dir of ['builder', 'fixtures']) {
     for (const file of (await readdir(join(srcRoot, dir))).sort()) {
       if (file.endsWith('.test.ts')) continue;
       hash.update(file).update(await readFile(join(srcRoot, dir, file)));
@@ -51,7 +51,7 @@ export async function generateFixtures(outDir: string, log: (line: string) => vo
 
     const tree = new NodeFileTree(checkpointDir);
     try {
-      await convertIntoFolder(tree, join(outDir, model.name), { dtypes: TARGET_DTYPES });
+      await convertIntoFolder(tree, join(outDir, model.name), { dtypes: DTYPES });
     } finally {
       await tree.close();
     }

@@ -1,7 +1,7 @@
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArtifactFile, ArtifactSink } from '../convert/artifact-sink';
-import { TruncatedSourceError, type ByteSource, type FileTree } from '../convert/byte-source';
+import type { ArtifactFile, ArtifactSink } from '../builder/artifact-sink';
+import { TruncatedSourceError, type ByteSource, type FileTree } from '../builder/byte-source';
 
 /** A file on disk read by offset; the handle opens on first use and stays open. */
 export class NodeFileSource implements ByteSource {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../core/idea-input';
-import type { DecisionStatistic } from '../core/score-stats';
-import { toJsonLine, type ScoredIdea } from '../core/scored-idea';
+import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../scoring/idea-input';
+import type { DecisionStatistic } from '../scoring/score-stats';
+import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
 import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->

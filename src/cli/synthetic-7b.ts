@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedQwen2Tensors, parseQwen2Config } from '../convert/qwen2-config';
-import { encodeSafetensorsHeader } from '../convert/safetensors-writer';
+import { expectedDecoderTensors, parseDecoderConfig } from '../builder/decoder-config';
+import { encodeSafetensorsHeader } from '../builder/safetensors-writer';
 import { qwen2Config } from '../fixtures/tiny-models';
-import { writeQwenTokenizerFiles } from './qwen-tokenizer-files';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 
 const SHAPE_7B = {
   hiddenSize: 3584,
@@ -24,7 +24,7 @@ export const FULL_LAYERS = 28;
  */
 export async function writeSynthetic7B(dir: string, layers: number, options: { headersOnly?: boolean } = {}): Promise<void> {
   const config = { ...qwen2Config({ ...SHAPE_7B, numLayers: layers }), max_window_layers: 28 };
-  const entries = [...expectedQwen2Tensors(parseQwen2Config(config))].map(([name, shape]) => ({ name, shape, dtype: 'BF16' as const }));
+  const entries = [...expectedDecoderTensors(parseDecoderConfig(config))].map(([name, shape]) => ({ name, shape, dtype: 'BF16' as const }));
   await mkdir(dir, { recursive: true });
   const file = await open(join(dir, 'model.safetensors'), 'w');
   const header = encodeSafetensorsHeader(entries);

@@ -1,5 +1,5 @@
-import { isNumberPrefix, parseBoxedScore } from '../core/boxed-score';
-import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../core/score-stats';
+import { isNumberPrefix, parseBoxedScore } from '../scoring/boxed-score';
+import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../scoring/score-stats';
 import { Tensor } from '@huggingface/transformers';
 import { argmax, disposeCache, hostCopy, logSumExp, type Decoder, type KvCache } from './decoder';
 

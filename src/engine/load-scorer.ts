@@ -1,14 +1,15 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
-import { DTYPE_SUFFIX } from '../core/model-files';
-import { deviceCannotHold, estimateModelMemory } from '../core/model-memory';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { deviceCannotHold, estimateModelMemory } from '../models/model-memory';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
+import type { Device, Dtype } from '../models/types';
 
 export interface LoadOptions {
-  readonly dtype: 'fp32' | 'fp16' | 'q4' | 'q4f16';
+  readonly dtype: Dtype;
   /** Transformers.js device: 'cpu' in Node, 'webgpu' or 'wasm' in a browser. */
-  readonly device: string;
+  readonly device: Device;
   readonly revision?: string;
   /** Cap on prompt tokens (default: the model's max_position_embeddings). */
   readonly maxPromptTokens?: number;
@@ -51,7 +52,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
     throw new ModelLoadError(`${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
   }
   const memory = estimateModelMemory(config, options.dtype);
-  const refusal = deviceCannotHold(memory, options.device as 'webgpu' | 'wasm' | 'cpu', options.deviceLimits);
+  const refusal = deviceCannotHold(memory, options.device, options.deviceLimits);
   if (refusal) throw new ModelLoadError(refusal);
   let tokenizer: ChatTokenizer;
   let model: CausalLm & { dispose(): Promise<unknown> };

@@ -1,4 +1,4 @@
-import { PROMPT_PROFILES, scoringMessages, type PromptProfileId } from '../core/prompt-profiles';
+import { PROMPT_PROFILES, scoringMessages, type PromptProfileId } from '../scoring/prompt-profiles';
 
 /** The part of Transformers.js's tokenizer the engine uses. */
 export interface ChatTokenizer {

@@ -1,8 +1,8 @@
-import { BOX_OPENING, parseBoxedScore } from '../core/boxed-score';
-import type { IdeaInput } from '../core/idea-input';
-import type { PromptProfileId } from '../core/prompt-profiles';
-import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../core/score-stats';
-import type { IdeaError, ScoreResult } from '../core/scored-idea';
+import { BOX_OPENING, parseBoxedScore } from '../scoring/boxed-score';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
+import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../scoring/score-stats';
+import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, truncateCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';

@@ -1,4 +1,4 @@
-import type { IdeaInput } from '../core/idea-input';
+import type { IdeaInput } from '../scoring/idea-input';
 import type { ScoreAllHooks, ScoreOptions, ScoreOutcome } from './scorer-types';
 
 /** `Scorer.scoreAll` in terms of `score`: in order, each outcome reported as it lands, stopping between ideas on abort. */

@@ -1,7 +1,7 @@
-import type { IdeaInput } from '../core/idea-input';
-import type { PromptProfileId } from '../core/prompt-profiles';
-import type { DecisionSettings } from '../core/score-stats';
-import type { IdeaError, ScoreResult } from '../core/scored-idea';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
+import type { DecisionSettings } from '../scoring/score-stats';
+import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 
 /** What the page and the CLI call: the engine in Node, and (later) the same type over worker messages. */
 export interface Scorer {

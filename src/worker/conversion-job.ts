@@ -7,9 +7,10 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { ArtifactFile, ArtifactSink } from '../convert/artifact-sink';
-import type { ConversionFigures, ConvertDtype } from '../core/conversion';
-import { storageFull, writeFully } from './opfs-write';
+import type { ArtifactFile, ArtifactSink } from '../builder/artifact-sink';
+import type { ConversionFigures } from '../models/conversion';
+import { storageFull, writeFully } from '../models/browser/opfs-write';
+import { type QuantizedDtype } from '../models/types';
 
 export const CONVERSIONS_DIRECTORY = 'referee-conversions';
 
@@ -20,7 +21,7 @@ export interface ConversionJobRecord {
   readonly folderUrl: string;
   /** The kept model it becomes: `local:<name>`. */
   readonly name: string;
-  readonly dtype: ConvertDtype;
+  readonly dtype: QuantizedDtype;
   readonly format: number;
   /** Each source file's version (ETag, else size): a resumed job keeps output only if none changed. */
   readonly sourceVersions: Readonly<Record<string, string>>;
@@ -28,7 +29,7 @@ export interface ConversionJobRecord {
   readonly startedAt: string;
 }
 
-export function conversionKey(folderUrl: string, dtype: ConvertDtype, format: number): string {
+export function conversionKey(folderUrl: string, dtype: QuantizedDtype, format: number): string {
   return bytesToHex(sha256(utf8ToBytes(`${folderUrl}|${dtype}|${format}`))).slice(0, 24);
 }
 

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { ConversionProgress } from '../core/conversion';
+import type { ConversionProgress } from '../models/conversion';
 import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
 
 export class ConversionCancelled extends Error {}

@@ -1,17 +1,18 @@
-import type { ConversionFigures, ConversionProgress, ConvertDtype } from '../core/conversion';
+import type { ConversionFigures, ConversionProgress } from '../models/conversion';
+import { type QuantizedDtype } from '../models/types';
 
 export interface ConvertRequest {
   /** The source as the user typed it: a repo id, a URL or a folder this site serves. */
   readonly source: string;
   /** `auto`: q4f16 where this browser's GPU has shader-f16, else q4 (what loading would pick). */
-  readonly dtype: ConvertDtype | 'auto';
+  readonly dtype: QuantizedDtype | 'auto';
   /** The page's `navigator.storage.estimate()`. */
   readonly storage?: { readonly quota?: number; readonly usage?: number };
 }
 
 export interface ConversionPlanInfo {
   readonly name: string;
-  readonly dtype: ConvertDtype;
+  readonly dtype: QuantizedDtype;
   readonly figures: ConversionFigures;
   /** Weight bytes an interrupted earlier run already converted and kept. */
   readonly keptBytes: number;
@@ -23,7 +24,7 @@ export interface ConversionPlanInfo {
 export interface ConversionDone {
   /** The source text that loads the result: `local:<name>`. */
   readonly source: string;
-  readonly dtype: ConvertDtype;
+  readonly dtype: QuantizedDtype;
   readonly resumed: boolean;
   readonly seconds: number;
 }

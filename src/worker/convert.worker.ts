@@ -6,15 +6,16 @@
  * Transformers.js loads from, under /local-models/<name>/.
  */
 import * as Comlink from 'comlink';
-import { HttpFileTree, RetryingFileTree, type ByteSource, type FileTree } from '../convert/byte-source';
-import { convertQwen2, CONVERTER_FORMAT, planConversion, type ConversionPlan } from '../convert/convert';
-import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress, type ConvertDtype } from '../core/conversion';
-import { formatBytes } from '../core/download-progress';
-import { LOCAL_MODELS_PATH } from '../core/local-model-folder';
-import { CACHE_NAME, DTYPE_SUFFIX } from '../core/model-files';
-import { modelFolderUrl, parseModelSource } from '../core/model-source';
+import { HttpFileTree, RetryingFileTree, type ByteSource, type FileTree } from '../builder/byte-source';
+import { convertCheckpoint, CONVERTER_FORMAT, planConversion, type ConversionPlan } from '../builder/convert';
+import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress } from '../models/conversion';
+import { formatBytes } from '../models/download-progress';
+import { LOCAL_MODELS_PATH } from '../models/local-model-folder';
+import { CACHE_NAME, DTYPE_SUFFIX } from '../models/model-files';
+import { modelFolderUrl, parseModelSource } from '../models/model-source';
 import { ConversionJob, conversionKey, type ConversionJobRecord } from './conversion-job';
 import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
+import { type QuantizedDtype } from '../models/types';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -34,7 +35,7 @@ class VersionRecordingTree implements FileTree {
 
 interface Prepared {
   readonly name: string;
-  readonly dtype: ConvertDtype;
+  readonly dtype: QuantizedDtype;
   readonly folderUrl: string;
   readonly keptFolder: string;
   readonly tree: VersionRecordingTree;
@@ -43,7 +44,7 @@ interface Prepared {
   readonly figures: ConversionFigures;
 }
 
-async function chooseDtype(dtype: ConvertRequest['dtype']): Promise<ConvertDtype> {
+async function chooseDtype(dtype: ConvertRequest['dtype']): Promise<QuantizedDtype> {
   if (dtype !== 'auto') return dtype;
   const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
@@ -125,7 +126,7 @@ const api: ConvertWorkerApi = {
     };
     report({ phase: 'convert', bytesRead: 0, bytesToRead, bytesStored: job.keptBytes, bytesToStore }, true);
     let stored = job.keptBytes;
-    const result = await convertQwen2(prepared.tree, job.sink(), {
+    const result = await convertCheckpoint(prepared.tree, job.sink(), {
       dtypes: [prepared.dtype],
       existingConfig: prepared.existingConfig,
       onProgress: (p) => {

@@ -1,16 +1,12 @@
+import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../models/types';
 /** Messages between the page and src/worker/probe.worker.ts (the one-shot "model probe"). */
 
-export const PROBE_DTYPES = ['fp32', 'fp16', 'q4', 'q4f16'] as const;
-export type ProbeDtype = (typeof PROBE_DTYPES)[number];
-
-export const PROBE_DEVICES = ['webgpu', 'wasm'] as const;
-export type ProbeDevice = (typeof PROBE_DEVICES)[number];
 
 export interface ProbeRequest {
   /** Model folder name under /models/ (hub-style: config.json, tokenizer.json, onnx/model*.onnx). */
   model: string;
-  dtype: ProbeDtype;
-  device: ProbeDevice;
+  dtype: Dtype;
+  device: BrowserDevice;
   text: string;
   /**
    * WebGPU only: false runs on a device created without the `subgroups` feature (`?subgroups=0`), which keeps
@@ -32,8 +28,8 @@ export interface ProbeAdapter {
 
 export interface ProbeResult {
   model: string;
-  device: ProbeDevice;
-  dtype: ProbeDtype;
+  device: BrowserDevice;
+  dtype: Dtype;
   text: string;
   /** Token ids of `text` as the model's tokenizer encodes it (no special tokens added by the probe). */
   inputIds: number[];
@@ -59,12 +55,12 @@ export type ProbeMessage =
   | { type: 'result'; result: ProbeResult }
   | { type: 'error'; message: string; stack?: string };
 
-export function isProbeDtype(value: string): value is ProbeDtype {
-  return (PROBE_DTYPES as readonly string[]).includes(value);
+export function isProbeDtype(value: string): value is Dtype {
+  return (DTYPES as readonly string[]).includes(value);
 }
 
-export function isProbeDevice(value: string): value is ProbeDevice {
-  return (PROBE_DEVICES as readonly string[]).includes(value);
+export function isProbeDevice(value: string): value is BrowserDevice {
+  return (BROWSER_DEVICES as readonly string[]).includes(value);
 }
 
 /** Reads `?model=&dtype=&device=&text=`; null when no model is asked for, an Error when a value is bad. */
@@ -76,10 +72,10 @@ export function probeRequestFromSearch(search: string): ProbeRequest | Error | n
     return new Error(`Invalid model name: ${JSON.stringify(model)}`);
   }
   const dtype = params.get('dtype') ?? 'fp32';
-  if (!isProbeDtype(dtype)) return new Error(`Invalid dtype ${JSON.stringify(dtype)}: use one of ${PROBE_DTYPES.join(', ')}`);
+  if (!isProbeDtype(dtype)) return new Error(`Invalid dtype ${JSON.stringify(dtype)}: use one of ${DTYPES.join(', ')}`);
   const device = params.get('device') ?? 'wasm';
   if (!isProbeDevice(device)) {
-    return new Error(`Invalid device ${JSON.stringify(device)}: use one of ${PROBE_DEVICES.join(', ')}`);
+    return new Error(`Invalid device ${JSON.stringify(device)}: use one of ${BROWSER_DEVICES.join(', ')}`);
   }
   const text = params.get('text') ?? 'Hello';
   const subgroups = params.get('subgroups');

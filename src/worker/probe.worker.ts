@@ -5,7 +5,7 @@
  * engine's parity test; the page terminates this worker after the answer.
  */
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
-import { useBrowserModelSource } from './transformers-env';
+import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import type { ProbeAdapter, ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;

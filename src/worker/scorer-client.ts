@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
-import type { IdeaInput } from '../core/idea-input';
-import { hungRunMessage, slowerPace, watchdogBoundMs, worstCasePasses } from '../core/score-watchdog';
+import type { IdeaInput } from '../scoring/idea-input';
+import { hungRunMessage, slowerPace, watchdogBoundMs, worstCasePasses } from './score-watchdog';
 import { scoreInOrder } from '../engine/score-in-order';
 import type { ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from '../engine/scorer-types';
 import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';

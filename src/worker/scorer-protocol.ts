@@ -1,16 +1,15 @@
-import type { BackendPreference } from '../core/backend-choice';
-import type { IdeaInput } from '../core/idea-input';
-import type { PromptProfileId } from '../core/prompt-profiles';
+import type { BackendPreference } from '../engine/backend-choice';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
 import type { ModelInfo, ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
+import { type BrowserDevice, type Dtype } from '../models/types';
 
-export type Device = 'webgpu' | 'wasm';
-export type Dtype = 'fp32' | 'fp16' | 'q4' | 'q4f16';
 
 export interface LoadRequest {
   readonly source: string;
   /** Forced by the address (`?device=`); otherwise the Backend setting, then what the device offers. */
-  readonly device?: Device;
-  /** The Backend setting (default `auto`: core/backend-choice picks). */
+  readonly device?: BrowserDevice;
+  /** The Backend setting (default `auto`: engine/backend-choice picks). */
   readonly backend?: BackendPreference;
   readonly dtype?: Dtype;
   /** The page's `navigator.storage.estimate()`, checked against the bytes still to download. */

@@ -2,18 +2,19 @@
 /**
  * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has a
  * hardware adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM, unless the user chose a
- * backend (core/backend-choice decides, and says why). Exposed with Comlink.
+ * backend (engine/backend-choice decides, and says why). Exposed with Comlink.
  */
 import { AutoConfig, env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
-import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type AdapterFacts, type BackendPreference } from '../core/backend-choice';
-import { modelFilesFor, storageRefusal } from '../core/model-files';
-import { estimateModelMemory, type MemoryEstimate } from '../core/model-memory';
+import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type AdapterFacts, type BackendPreference } from '../engine/backend-choice';
+import { modelFilesFor, storageRefusal } from '../models/model-files';
+import { estimateModelMemory, type MemoryEstimate } from '../models/model-memory';
 import { loadScorer, ModelLoadError } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
-import type { Device, Dtype, LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
-import { downloadPlan, planDownload } from './model-download';
-import { useBrowserModelSource } from './transformers-env';
+import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
+import { downloadPlan, planDownload } from '../models/browser/model-download';
+import { useBrowserModelSource } from '../engine/browser/transformers-env';
+import { type BrowserDevice, type Dtype } from '../models/types';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -76,7 +77,7 @@ async function wasmMemory(id: string, dtype: Dtype): Promise<MemoryEstimate | un
   }
 }
 
-async function chooseDevice(request: LoadRequest, id: string): Promise<{ device: Device; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number }> {
+async function chooseDevice(request: LoadRequest, id: string): Promise<{ device: BrowserDevice; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number }> {
   const preference: BackendPreference = request.device ?? request.backend ?? 'auto';
   const adapter = preference === 'wasm' ? null : await adapterFacts();
   // Only a software adapter makes the model's size matter to the choice.

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/evaluate';
-import { applyCalibrator, calibrate, parseCalibrator } from '../../src/core/evaluation/calibration';
-import { binaryLabel, parseLabelledSet } from '../../src/core/evaluation/labelled-set';
-import { evaluate, toEvaluationItems, PAPER_SETTINGS } from '../../src/core/evaluation/metrics';
+import { applyCalibrator, calibrate, parseCalibrator } from '../../src/evaluation/calibration';
+import { binaryLabel, parseLabelledSet } from '../../src/evaluation/labelled-set';
+import { evaluate, toEvaluationItems, PAPER_SETTINGS } from '../../src/evaluation/metrics';
 import { loadScorer } from '../../src/engine/load-scorer';
-import { useModelSource } from '../../src/cli/node-model-source';
+import { useModelSource } from '../../src/models/node/model-source';
 import { LABELLED_JSONL } from '../../src/fixtures/labelled-ideas';
 
 const VARIED = resolve('.fixtures/tiny-varied-qwen2');

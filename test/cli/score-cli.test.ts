@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/score';
-import { ScoredIdeaLineSchema } from '../../src/core/scored-idea';
+import { ScoredIdeaLineSchema } from '../../src/scoring/scored-idea';
 
 const PLANTED = resolve('.fixtures/tiny-planted-qwen2');
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyRope, halfToNumber, logSoftmax, Qwen2Reference } from './qwen2-reference';
-import { mulberry32 } from '../../src/core/prng';
+import { mulberry32 } from '../../src/evaluation/prng';
 
 // ---------------------------------------------------------------------------------------------
 // Tiny checkpoint writer

@@ -15,6 +15,8 @@ export interface Qwen2ReferenceConfig {
   intermediateSize: number;
   vocabSize: number;
   ropeTheta: number;
+  /** RoPE's inverse frequencies (plain, or scaled as Llama 3 does). */
+  ropeFrequencies: Float64Array;
   rmsNormEps: number;
   tied: boolean;
 }
@@ -165,14 +167,38 @@ function rmsNorm(x: Float64Array, weight: Float64Array, eps: number): Float64Arr
 }
 
 /**
+ * inv_freq per pair of dimensions: 1 / theta^(2i/headDim), or with `rope_scaling` of type llama3 as
+ * transformers' `_compute_llama3_parameters` sets it: wavelengths longer than
+ * original_max_position_embeddings / low_freq_factor are divided by `factor`, those shorter than
+ * original / high_freq_factor kept, and those between interpolated.
+ */
+export function ropeFrequencies(theta: number, headDim: number, scaling: Record<string, unknown> | null | undefined): Float64Array {
+  const plain = Float64Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
+  const type = scaling?.rope_type ?? scaling?.type ?? 'default';
+  if (!scaling || type === 'default') return plain;
+  if (type !== 'llama3') throw new Error(`qwen2-reference: rope_scaling ${JSON.stringify(scaling)} is not implemented`);
+  const factor = scaling.factor as number;
+  const low = scaling.low_freq_factor as number;
+  const high = scaling.high_freq_factor as number;
+  const original = scaling.original_max_position_embeddings as number;
+  return plain.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < original / high) return f;
+    if (wavelen > original / low) return f / factor;
+    const smooth = (original / wavelen - low) / (high - low);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
+/**
  * Rotate-half (non-interleaved) RoPE of one head vector of length headDim, as in HF
  * `apply_rotary_pos_emb`: inv_freq[i] = 1 / theta^(2i/headDim), angle = position * inv_freq[i].
  */
-export function applyRope(vec: ArrayLike<number>, position: number, headDim: number, theta: number): Float64Array {
+export function applyRope(vec: ArrayLike<number>, position: number, headDim: number, theta: number, frequencies?: Float64Array): Float64Array {
   const half = headDim / 2;
   const out = new Float64Array(headDim);
   for (let i = 0; i < half; i++) {
-    const invFreq = 1 / theta ** ((2 * i) / headDim);
+    const invFreq = frequencies ? frequencies[i]! : 1 / theta ** ((2 * i) / headDim);
     const a = position * invFreq;
     const c = Math.cos(a);
     const s = Math.sin(a);
@@ -208,11 +234,11 @@ function argmax(x: Float64Array): number {
 interface LayerWeights {
   inputNorm: Float64Array;
   q: Float64Array;
-  qb: Float64Array;
+  qb?: Float64Array;
   k: Float64Array;
-  kb: Float64Array;
+  kb?: Float64Array;
   v: Float64Array;
-  vb: Float64Array;
+  vb?: Float64Array;
   o: Float64Array;
   postNorm: Float64Array;
   gate: Float64Array;
@@ -250,6 +276,8 @@ export class Qwen2Reference {
       }
       return t.data;
     };
+    // Llama has no q/k/v biases unless its config says so.
+    const optional = (name: string, shape: number[]) => (tensors.has(name) ? get(name, shape) : undefined);
     this.embed = get('model.embed_tokens.weight', [V, H]);
     this.lmHead = config.tied ? this.embed : get('lm_head.weight', [V, H]);
     this.finalNorm = get('model.norm.weight', [H]);
@@ -259,11 +287,11 @@ export class Qwen2Reference {
       this.layers.push({
         inputNorm: get(`${p}input_layernorm.weight`, [H]),
         q: get(`${p}self_attn.q_proj.weight`, [numHeads * headDim, H]),
-        qb: get(`${p}self_attn.q_proj.bias`, [numHeads * headDim]),
+        qb: optional(`${p}self_attn.q_proj.bias`, [numHeads * headDim]),
         k: get(`${p}self_attn.k_proj.weight`, [numKvHeads * headDim, H]),
-        kb: get(`${p}self_attn.k_proj.bias`, [numKvHeads * headDim]),
+        kb: optional(`${p}self_attn.k_proj.bias`, [numKvHeads * headDim]),
         v: get(`${p}self_attn.v_proj.weight`, [numKvHeads * headDim, H]),
-        vb: get(`${p}self_attn.v_proj.bias`, [numKvHeads * headDim]),
+        vb: optional(`${p}self_attn.v_proj.bias`, [numKvHeads * headDim]),
         o: get(`${p}self_attn.o_proj.weight`, [H, numHeads * headDim]),
         postNorm: get(`${p}post_attention_layernorm.weight`, [H]),
         gate: get(`${p}mlp.gate_proj.weight`, [I, H]),
@@ -276,22 +304,21 @@ export class Qwen2Reference {
 
   static async load(dir: string): Promise<Qwen2Reference> {
     const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const rs = raw.rope_scaling as { type?: string; rope_type?: string } | null | undefined;
-    if (rs && (rs.rope_type ?? rs.type ?? 'default') !== 'default') {
-      throw new Error(`qwen2-reference: rope_scaling ${JSON.stringify(rs)} is not implemented`);
-    }
     const hiddenSize = num(raw, 'hidden_size');
     const numHeads = num(raw, 'num_attention_heads');
+    const headDim = num(raw, 'head_dim', hiddenSize / numHeads);
+    const ropeTheta = num(raw, 'rope_theta', 10000);
     const tensors = readCheckpoint(dir);
     const config: Qwen2ReferenceConfig = {
       hiddenSize,
       numLayers: num(raw, 'num_hidden_layers'),
       numHeads,
       numKvHeads: num(raw, 'num_key_value_heads', numHeads),
-      headDim: num(raw, 'head_dim', hiddenSize / numHeads),
+      headDim,
       intermediateSize: num(raw, 'intermediate_size'),
       vocabSize: num(raw, 'vocab_size'),
-      ropeTheta: num(raw, 'rope_theta', 10000),
+      ropeTheta,
+      ropeFrequencies: ropeFrequencies(ropeTheta, headDim, raw.rope_scaling as Record<string, unknown> | null | undefined),
       rmsNormEps: num(raw, 'rms_norm_eps', 1e-6),
       tied: raw.tie_word_embeddings === true || !tensors.has('lm_head.weight'),
     };
@@ -369,14 +396,14 @@ export class Qwen2Reference {
       const kRaw = linear(w.k, hn, numKvHeads * D, w.kb);
       const v = linear(w.v, hn, numKvHeads * D, w.vb);
       const k = new Float64Array(numKvHeads * D);
-      for (let h = 0; h < numKvHeads; h++) k.set(applyRope(kRaw.subarray(h * D, (h + 1) * D), pos, D, c.ropeTheta), h * D);
+      for (let h = 0; h < numKvHeads; h++) k.set(applyRope(kRaw.subarray(h * D, (h + 1) * D), pos, D, c.ropeTheta, c.ropeFrequencies), h * D);
       kc.push(k);
       vc.push(v);
       const T = kc.length;
       const attn = new Float64Array(numHeads * D);
       const scores = new Float64Array(T);
       for (let h = 0; h < numHeads; h++) {
-        const qh = applyRope(q.subarray(h * D, (h + 1) * D), pos, D, c.ropeTheta);
+        const qh = applyRope(q.subarray(h * D, (h + 1) * D), pos, D, c.ropeTheta, c.ropeFrequencies);
         const kvh = Math.floor(h / group);
         let max = -Infinity;
         for (let t = 0; t < T; t++) {

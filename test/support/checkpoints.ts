@@ -2,13 +2,13 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectorySink, NodeFileTree } from '../../src/cli/node-files';
-import { writeQwenTokenizerFiles } from '../../src/cli/qwen-tokenizer-files';
-import { openCheckpoint } from '../../src/convert/checkpoint';
-import { f16ToF32, f32ToF16 } from '../../src/convert/half';
-import { expectedQwen2Tensors, parseQwen2Config } from '../../src/convert/qwen2-config';
-import { readTensorAsF32 } from '../../src/convert/safetensors';
-import { dequantizeQ4Rows, quantizeQ4Rows } from '../../src/convert/weight-encoding';
-import { quantizesEmbedding } from '../../src/core/model-files';
+import { writeQwenTokenizerFiles } from '../../src/fixtures/qwen-tokenizer-files';
+import { openCheckpoint } from '../../src/builder/checkpoint';
+import { f16ToF32, f32ToF16 } from '../../src/builder/half';
+import { expectedDecoderTensors, parseDecoderConfig } from '../../src/builder/decoder-config';
+import { readTensorAsF32 } from '../../src/builder/safetensors';
+import { dequantizeQ4Rows, quantizeQ4Rows } from '../../src/builder/weight-encoding';
+import { quantizesEmbedding } from '../../src/models/model-files';
 import type { TinyCheckpoint } from '../../src/fixtures/tiny-models';
 import { writeCheckpoint } from '../../src/fixtures/write-checkpoint';
 
@@ -37,9 +37,9 @@ export async function storedWeightsCheckpoint(sourceDir: string, dtype: 'fp16' |
   const tree = new NodeFileTree(sourceDir);
   const checkpoint = await openCheckpoint(tree);
   const config = { ...checkpoint.config, tie_word_embeddings: false };
-  const spec = parseQwen2Config(config);
+  const spec = parseDecoderConfig(config);
   const tensors: { name: string; shape: number[]; values: Float32Array }[] = [];
-  for (const [name, shape] of expectedQwen2Tensors(spec)) {
+  for (const [name, shape] of expectedDecoderTensors(spec)) {
     const sourceName = name === 'lm_head.weight' && checkpoint.spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : name;
     let values = await readTensorAsF32(checkpoint.tensor(sourceName));
     const quantized = dtype !== 'fp16';

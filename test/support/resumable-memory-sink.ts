@@ -1,4 +1,4 @@
-import type { ArtifactFile, ArtifactSink } from '../../src/convert/artifact-sink';
+import type { ArtifactFile, ArtifactSink } from '../../src/builder/artifact-sink';
 
 /**
  * A resumable sink in memory, with the rules the browser's OPFS sink follows: a file keeps the bytes up to

@@ -1,5 +1,5 @@
-import { calibratedPAccept, describeCalibrator, type Calibrator } from '../../core/evaluation/calibration';
-import type { ScoreResult } from '../../core/scored-idea';
+import { calibratedPAccept, describeCalibrator, type Calibrator } from '../../evaluation/calibration';
+import type { ScoreResult } from '../../scoring/scored-idea';
 import { useEvaluation } from './evaluate-store';
 
 /** The calibrator the user opted in to show, or null (then nothing calibrated is shown anywhere). */

@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
-import { calibrate, describeCalibrator, ISOTONIC_MIN_FIT, parseCalibrator, type RequestedMethod } from '../../core/evaluation/calibration';
-import { binaryLabel } from '../../core/evaluation/labelled-set';
-import type { EvaluationItem } from '../../core/evaluation/metrics';
-import { decodeUtf8 } from '../../core/idea-input';
+import { calibrate, describeCalibrator, ISOTONIC_MIN_FIT, parseCalibrator, type RequestedMethod } from '../../evaluation/calibration';
+import { binaryLabel } from '../../evaluation/labelled-set';
+import type { EvaluationItem } from '../../evaluation/metrics';
+import { decodeUtf8 } from '../../scoring/idea-input';
 import { FileInput } from '../FileInput';
 import { ReliabilityDiagram } from './Charts';
 import { downloadText } from './download';

@@ -1,5 +1,5 @@
 import { useRef, type ReactNode } from 'react';
-import type { ReliabilityBin } from '../../core/evaluation/calibration';
+import type { ReliabilityBin } from '../../evaluation/calibration';
 import { downloadBlob, downloadText, svgSource, svgToPng } from './download';
 
 /** Plot geometry shared by the charts; every style is an attribute so an exported SVG or PNG looks the same. */

@@ -1,6 +1,6 @@
-import { applyCalibrator, describeCalibrator, type Calibrator } from '../../core/evaluation/calibration';
-import { binaryLabel, type LabelledIdea } from '../../core/evaluation/labelled-set';
-import type { EvaluationItem, EvaluationSettings } from '../../core/evaluation/metrics';
+import { applyCalibrator, describeCalibrator, type Calibrator } from '../../evaluation/calibration';
+import { binaryLabel, type LabelledIdea } from '../../evaluation/labelled-set';
+import type { EvaluationItem, EvaluationSettings } from '../../evaluation/metrics';
 import { score, twoDecimals } from '../format';
 import type { EvaluationEntry } from './evaluate-store';
 

@@ -1,5 +1,5 @@
-import { METRIC_LABELS, METRIC_NAMES, type EvaluationReport } from '../../core/evaluation/metrics';
-import { formatMetric } from '../../core/evaluation/report-text';
+import { METRIC_LABELS, METRIC_NAMES, type EvaluationReport } from '../../evaluation/metrics';
+import { formatMetric } from '../../evaluation/report-text';
 
 /** The metrics for the greedy and the expected score, each with its 95% interval and the n it rests on. */
 export function MetricsTable({ report }: { report: EvaluationReport }) {

@@ -1,11 +1,11 @@
 import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-import type { Calibrator, CalibrationReport, RequestedMethod } from '../../core/evaluation/calibration';
-import type { LabelledIdea } from '../../core/evaluation/labelled-set';
-import type { EvaluationSettings } from '../../core/evaluation/metrics';
-import type { InputProblem } from '../../core/idea-input';
-import type { IdeaError, ScoreResult } from '../../core/scored-idea';
+import type { Calibrator, CalibrationReport, RequestedMethod } from '../../evaluation/calibration';
+import type { LabelledIdea } from '../../evaluation/labelled-set';
+import type { EvaluationSettings } from '../../evaluation/metrics';
+import type { InputProblem } from '../../scoring/idea-input';
+import type { IdeaError, ScoreResult } from '../../scoring/scored-idea';
 import type { ScoreOutcome } from '../../engine/scorer-types';
 
 /** Where one labelled idea stands; the labelled set's own queue, kept apart from the ideas list. */

@@ -1,0 +1,163 @@
+import { calibratedPAccept, describeCalibrator, type Calibrator } from '../evaluation/calibration';
+import type { IdeaInput } from './idea-input';
+import { decide, pAbove, type DecisionSettings } from './score-stats';
+import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
+import type { PromptProfileId } from './prompt-profiles';
+
+/** An idea in the page's list, with where it stands. */
+export interface IdeaEntry {
+  readonly id: string;
+  readonly title?: string;
+  readonly text: string;
+  readonly status: 'draft' | 'queued' | 'scoring' | 'scored' | 'failed';
+  readonly result?: ScoreResult;
+  readonly error?: IdeaError;
+  /** Edited after it was scored: the score shown is of the older text. */
+  readonly stale?: boolean;
+}
+
+export interface ListSettings extends DecisionSettings {
+  readonly profile: PromptProfileId;
+}
+
+/** A result seen through the current settings: the decision and P(accept) follow the threshold at once. */
+export function withSettings(result: ScoreResult, settings: DecisionSettings): ScoreResult {
+  const distribution = result.distribution;
+  return {
+    ...result,
+    pAbove: pAbove(distribution, settings.threshold, settings.comparison),
+    decision: decide(result.greedy.score, distribution, settings),
+  };
+}
+
+export function toScoredIdea(entry: IdeaEntry, settings: DecisionSettings): ScoredIdea | null {
+  if (entry.status !== 'scored' && entry.status !== 'failed') return null;
+  return {
+    id: entry.id,
+    ...(entry.title !== undefined ? { title: entry.title } : {}),
+    text: entry.text,
+    status: entry.status,
+    ...(entry.result ? { result: withSettings(entry.result, settings) } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+  };
+}
+
+/**
+ * The versioned JSON export: every idea that has an outcome, with its provenance, under the current settings.
+ * With a calibrator (only when the user opted in), each scored idea also carries its calibrated P(accept)
+ * and the export carries the calibrator itself, which says what it was fitted on.
+ */
+export function exportJson(entries: readonly IdeaEntry[], settings: DecisionSettings, now = new Date(), calibrator: Calibrator | null = null): ScoresExport {
+  const ideas = entries.map((e) => toScoredIdea(e, settings)).filter((e): e is ScoredIdea => e !== null);
+  if (!calibrator) return { schema: SCHEMA_ID, version: SCHEMA_VERSION, exportedAt: now.toISOString(), ideas };
+  return {
+    schema: SCHEMA_ID,
+    version: SCHEMA_VERSION,
+    exportedAt: now.toISOString(),
+    ideas: ideas.map((idea) => (idea.result ? { ...idea, calibratedPAccept: calibratedPAccept(calibrator, idea.result) } : idea)),
+    calibrator,
+  };
+}
+
+export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
+  const calibratedBy = calibrator ? describeCalibrator(calibrator) : undefined;
+  return exportJson(entries, settings, new Date(), calibrator)
+    .ideas.map((idea) => `${JSON.stringify({ schema: SCHEMA_ID, version: SCHEMA_VERSION, ...idea, ...(idea.calibratedPAccept !== undefined ? { calibratedBy } : {}) })}\n`)
+    .join('');
+}
+
+const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error'];
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A flat table for spreadsheets (the distribution stays in the JSON export); calibrated columns only with a calibrator. */
+export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
+  const calibratedBy = calibrator ? describeCalibrator(calibrator) : '';
+  const rows = exportJson(entries, settings, new Date(), calibrator).ideas.map((idea) => {
+    const r = idea.result;
+    return [
+      idea.id,
+      idea.title,
+      idea.text,
+      idea.status,
+      r?.greedy.score,
+      r?.expected,
+      r?.spread,
+      r?.pAbove,
+      r ? (r.decision.pass === null ? 'none' : r.decision.pass ? 'pass' : 'fail') : '',
+      r?.decision.threshold,
+      r?.decision.comparison,
+      r?.decision.by,
+      r?.provenance.model.id,
+      r?.provenance.model.dtype,
+      r?.provenance.model.device,
+      r?.provenance.profile,
+      idea.error?.message,
+      ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
+    ].map(csvCell);
+  });
+  const columns = calibrator ? [...CSV_COLUMNS, 'p_accept_calibrated', 'calibrated_by'] : CSV_COLUMNS;
+  return [columns.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
+
+export class ImportError extends Error {}
+
+/**
+ * Reads a Referee export back (JSON, or JSONL lines), validated against the schema. Returns null when the
+ * content is not an export at all (then it is read as plain ideas instead).
+ */
+export function parseExport(content: string): IdeaEntry[] | null {
+  const trimmed = content.trim();
+  if (!trimmed.includes(SCHEMA_ID)) return null;
+  let records: unknown[];
+  if (trimmed.startsWith('{') && !trimmed.includes('\n{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new ImportError(`not valid JSON: ${(error as Error).message}`);
+    }
+    const result = ExportSchema.safeParse(parsed);
+    if (!result.success) throw new ImportError(`not a valid Referee export: ${describeIssue(result.error.issues[0])}`);
+    records = result.data.ideas;
+  } else {
+    records = trimmed.split('\n').filter((l) => l.trim()).map((line, i) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (error) {
+        throw new ImportError(`line ${i + 1}: not valid JSON: ${(error as Error).message}`);
+      }
+      const result = ScoredIdeaLineSchema.safeParse(parsed);
+      if (!result.success) throw new ImportError(`line ${i + 1}: not a valid Referee record: ${describeIssue(result.error.issues[0])}`);
+      return result.data;
+    });
+  }
+  return (records as ScoredIdea[]).map((idea) => ({
+    id: idea.id,
+    ...(idea.title !== undefined ? { title: idea.title } : {}),
+    text: idea.text,
+    status: idea.status,
+    ...(idea.result ? { result: idea.result } : {}),
+    ...(idea.error ? { error: idea.error } : {}),
+  }));
+}
+
+function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (!issue) return 'unknown problem';
+  return `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`;
+}
+
+/** New list entries from plain ideas, with ids unique in the list. */
+export function newEntries(inputs: readonly IdeaInput[], existing: readonly IdeaEntry[], status: IdeaEntry['status'], makeId: () => string): IdeaEntry[] {
+  const taken = new Set(existing.map((e) => e.id));
+  return inputs.map((input) => {
+    let id = input.id ?? makeId();
+    while (taken.has(id)) id = makeId();
+    taken.add(id);
+    return { id, ...(input.title ? { title: input.title } : {}), text: input.text, status };
+  });
+}

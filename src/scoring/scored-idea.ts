@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { CalibratorSchema } from '../evaluation/calibrator-schema';
+
+/**
+ * The one versioned schema for scored ideas: the CLI's JSONL lines, the app's export and its import.
+ * Every score records what produced it, so it can be reproduced.
+ */
+export const SCHEMA_ID = 'referee.scores';
+export const SCHEMA_VERSION = 1;
+
+const probability = z.number().min(0).max(1.000001);
+
+export const ScoreMassSchema = z.object({ score: z.number().min(0).max(10), probability });
+
+export const DecisionSchema = z.object({
+  pass: z.boolean().nullable(),
+  by: z.enum(['greedy', 'expected', 'pAbove']),
+  value: z.number().nullable(),
+  threshold: z.number(),
+  comparison: z.enum(['>', '>=']),
+});
+
+export const ProvenanceSchema = z.object({
+  model: z.object({
+    id: z.string(),
+    revision: z.string().nullable(),
+    dtype: z.string(),
+    device: z.string(),
+  }),
+  profile: z.enum(['paper', 'agent']),
+  app: z.object({ name: z.literal('referee'), version: z.string() }),
+  tokens: z.object({
+    /** The whole chat-templated prompt. */
+    prompt: z.number().int(),
+    /** Tokens prefilled for this idea (the prompt less a reused instruction prefix, plus `\boxed{` when forced). */
+    prefilled: z.number().int(),
+    /** Instruction-prefix tokens served from the cached KV (0 without reuse). */
+    reusedPrefix: z.number().int(),
+    /** Tokens decoded greedily before the box opened (0 when the model opened it straight away). */
+    decodedBeforeBox: z.number().int(),
+  }),
+  /** Forward passes this idea used: the prefill, any decode steps, and the readout's continuations. */
+  forwardPasses: z.number().int(),
+  /** How the box was reached: appended and checked against greedy (`forced`), or decoded (`decoded`). */
+  readout: z.enum(['forced', 'decoded', 'none']),
+  milliseconds: z.number(),
+  scoredAt: z.string(),
+});
+
+export const ScoreResultSchema = z.object({
+  /** The paper's number: greedy decoding parsed with the original rule; null is "no score". */
+  greedy: z.object({ score: z.number().nullable(), answer: z.string() }),
+  distribution: z.object({ entries: z.array(ScoreMassSchema), coverage: probability }),
+  expected: z.number().nullable(),
+  mode: z.number().nullable(),
+  spread: z.number().nullable(),
+  /** P(score ⋛ threshold) over all probability (unreadable mass counts as not above). */
+  pAbove: probability,
+  decision: DecisionSchema,
+  provenance: ProvenanceSchema,
+});
+
+export const IdeaErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+export const ScoredIdeaSchema = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  text: z.string(),
+  status: z.enum(['scored', 'failed']),
+  result: ScoreResultSchema.optional(),
+  error: IdeaErrorSchema.optional(),
+  /** Only when the user opted in to a calibrator: P(accept) through it (the raw one stays in `result.pAbove`). */
+  calibratedPAccept: probability.optional(),
+  /** What that calibrator was fitted on, in words (JSONL and CSV, which carry no calibrator of their own). */
+  calibratedBy: z.string().optional(),
+});
+
+/** One JSONL line: a scored idea that names its schema. */
+export const ScoredIdeaLineSchema = ScoredIdeaSchema.extend({ schema: z.literal(SCHEMA_ID), version: z.literal(SCHEMA_VERSION) });
+
+export const ExportSchema = z.object({
+  schema: z.literal(SCHEMA_ID),
+  version: z.literal(SCHEMA_VERSION),
+  exportedAt: z.string(),
+  ideas: z.array(ScoredIdeaSchema),
+  /** The calibrator behind every `calibratedPAccept`, when the user opted in to one. */
+  calibrator: CalibratorSchema.optional(),
+});
+
+export type ScoreResult = z.infer<typeof ScoreResultSchema>;
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+export type ScoredIdea = z.infer<typeof ScoredIdeaSchema>;
+export type IdeaError = z.infer<typeof IdeaErrorSchema>;
+export type ScoresExport = z.infer<typeof ExportSchema>;
+
+export function toJsonLine(idea: ScoredIdea): string {
+  return JSON.stringify({ schema: SCHEMA_ID, version: SCHEMA_VERSION, ...idea });
+}
