@@ -1,4 +1,5 @@
-import { calibratedPAccept, describeCalibrator, type Calibrator } from '../evaluation/calibration';
+import { calibratedPAccept, describeCalibrator } from './calibrator';
+import type { Calibrator } from './calibrator-schema';
 import type { IdeaInput } from './idea-input';
 import { decide, pAbove, type DecisionSettings } from './score-stats';
 import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';

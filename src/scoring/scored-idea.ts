@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CalibratorSchema } from '../evaluation/calibrator-schema';
+import { CalibratorSchema } from './calibrator-schema';
 
 /**
  * The one versioned schema for scored ideas: the CLI's JSONL lines, the app's export and its import.
