@@ -4,9 +4,9 @@ import { convertIntoFolder } from '../../src/cli/convert-folder';
 import { NodeFileTree } from '../../src/cli/node-files';
 import { parseDecoderConfig } from '../../src/builder/decoder-config';
 import { llamaConfig, randomCheckpoint, type TinyShape } from '../../src/fixtures/tiny-models';
-import { Qwen2Reference, ropeFrequencies } from '../reference/qwen2-reference';
-import { storedWeightsCheckpoint, tempDir, writeCheckpointWithTokenizer } from '../support/checkpoints';
-import { greedyWithCache, loadConverted, maxAbsDiff } from '../support/tjs-node';
+import { ropeFrequencies } from '../reference/qwen2-reference';
+import { tempDir, writeCheckpointWithTokenizer } from '../support/checkpoints';
+import { fp32Parity, storedParity } from '../support/parity';
 
 /**
  * The builder's extension point: LlamaForCausalLM is the decoder graph with no q/k/v biases and Llama 3's
@@ -43,28 +43,14 @@ describe('a tiny Llama 3 checkpoint converts and matches the float64 reference',
   });
 
   it('fp32: logits within 1e-4 over prefill and cached decode steps, identical greedy tokens', async () => {
-    const model = await loadConverted(outDir, 'fp32');
-    const onnx = await greedyWithCache(model, PROMPT, DECODE_STEPS);
-    await model.dispose();
-    const reference = await Qwen2Reference.load(sourceDir);
-    const expected = reference.greedy(PROMPT, DECODE_STEPS);
-    expect(onnx.tokens).toEqual(expected.tokens);
-    reference.reset();
-    const prefill = reference.forward(PROMPT);
-    let error = 0;
-    prefill.forEach((row, p) => (error = Math.max(error, maxAbsDiff(onnx.prefillRows[p]!, row))));
-    onnx.rows.forEach((row, i) => (error = Math.max(error, maxAbsDiff(row, expected.logits[i]!))));
+    const { error, onnxTokens, referenceTokens } = await fp32Parity(outDir, sourceDir, PROMPT, DECODE_STEPS);
+    expect(onnxTokens).toEqual(referenceTokens);
     measured.fp32 = error;
     expect(error).toBeLessThanOrEqual(1e-4);
   });
 
   it('q4: logits within 1e-4 of its stored weights', async () => {
-    const model = await loadConverted(outDir, 'q4');
-    const onnx = await greedyWithCache(model, PROMPT, DECODE_STEPS);
-    await model.dispose();
-    const stored = await Qwen2Reference.load(await storedWeightsCheckpoint(sourceDir, 'q4', join(root, 'stored-q4')));
-    const rows = stored.forward([...PROMPT, ...onnx.tokens.slice(0, -1)]).slice(PROMPT.length - 1);
-    measured.q4 = Math.max(...rows.map((row, i) => maxAbsDiff(onnx.rows[i]!, row)));
+    measured.q4 = await storedParity(outDir, sourceDir, 'q4', root, PROMPT, DECODE_STEPS);
     expect(measured.q4).toBeLessThanOrEqual(1e-4);
   });
 });

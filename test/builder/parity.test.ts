@@ -4,9 +4,8 @@ import { convertIntoFolder } from '../../src/cli/convert-folder';
 import { NodeFileTree } from '../../src/cli/node-files';
 import type { SafetensorsDtype } from '../../src/builder/safetensors';
 import { randomCheckpoint, type TinyShape } from '../../src/fixtures/tiny-models';
-import { Qwen2Reference } from '../reference/qwen2-reference';
-import { storedWeightsCheckpoint, tempDir, writeCheckpointWithTokenizer } from '../support/checkpoints';
-import { greedyWithCache, loadConverted, maxAbsDiff } from '../support/tjs-node';
+import { tempDir, writeCheckpointWithTokenizer } from '../support/checkpoints';
+import { fp32Parity, storedParity } from '../support/parity';
 
 interface ParityCase {
   name: string;
@@ -84,30 +83,14 @@ describe.each(CASES)('ONNX build matches the float64 reference: $name', (testCas
   });
 
   it('fp32: logits within 1e-4 over prefill and cached decode steps, identical greedy tokens', async () => {
-    const model = await loadConverted(outDir, 'fp32');
-    const onnx = await greedyWithCache(model, PROMPT, DECODE_STEPS);
-    await model.dispose();
-    const reference = await Qwen2Reference.load(sourceDir);
-    const expected = reference.greedy(PROMPT, DECODE_STEPS);
-    expect(onnx.tokens).toEqual(expected.tokens);
-    reference.reset();
-    const prefill = reference.forward(PROMPT);
-    let error = 0;
-    prefill.forEach((row, p) => (error = Math.max(error, maxAbsDiff(onnx.prefillRows[p]!, row))));
-    onnx.rows.forEach((row, i) => (error = Math.max(error, maxAbsDiff(row, expected.logits[i]!))));
+    const { error, onnxTokens, referenceTokens } = await fp32Parity(outDir, sourceDir, PROMPT, DECODE_STEPS);
+    expect(onnxTokens).toEqual(referenceTokens);
     measured.fp32 = error;
     expect(error).toBeLessThanOrEqual(1e-4);
   });
 
   it.each(['q4', 'fp16', 'q4f16'] as const)('%s: logits within the stated bound of its stored weights', async (dtype) => {
-    const model = await loadConverted(outDir, dtype);
-    const onnx = await greedyWithCache(model, PROMPT, DECODE_STEPS);
-    await model.dispose();
-    const stored = await Qwen2Reference.load(await storedWeightsCheckpoint(sourceDir, dtype, join(root, `stored-${dtype}`)));
-    // Teacher-forced along the ONNX model's own tokens, so errors are compared step by step.
-    const rows = stored.forward([...PROMPT, ...onnx.tokens.slice(0, -1)]).slice(PROMPT.length - 1);
-    const error = Math.max(...rows.map((row, i) => maxAbsDiff(onnx.rows[i]!, row)));
-    measured[dtype] = error;
-    expect(error).toBeLessThanOrEqual(BOUND[dtype]!);
+    measured[dtype] = await storedParity(outDir, sourceDir, dtype, root, PROMPT, DECODE_STEPS);
+    expect(measured[dtype]).toBeLessThanOrEqual(BOUND[dtype]!);
   });
 });
