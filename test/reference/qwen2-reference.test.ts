@@ -167,6 +167,7 @@ describe('Qwen2Reference', () => {
       intermediateSize: 48,
       vocabSize: 50,
       ropeTheta: 10000,
+      ropeFrequencies: Float64Array.from({ length: 8 }, (_, i) => 1 / 10000 ** ((2 * i) / 16)),
       rmsNormEps: 1e-6,
       tied: false,
     });
