@@ -108,8 +108,10 @@ export async function readBox(
       open = [];
       const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
       const outputs: KvCache[] = [];
-      for (let start = 0; start < chosen.length; start += MAX_BATCH) {
-        const batch = chosen.slice(start, start + MAX_BATCH);
+      // A cache that cannot be read back cannot be gathered into a batch: one continuation per pass then.
+      const batchSize = decoder.cachesReadable ? MAX_BATCH : 1;
+      for (let start = 0; start < chosen.length; start += batchSize) {
+        const batch = chosen.slice(start, start + batchSize);
         const past = await gatherRows(batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
         try {
           const { rows, cache } = await decoder.forwardBatch(

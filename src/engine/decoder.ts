@@ -33,7 +33,14 @@ export class Decoder {
   /** When set, every forward pass is recorded here (benchmarks replay them on bare onnxruntime). */
   trace: ForwardTrace[] | null = null;
 
-  constructor(private readonly model: CausalLm) {}
+  /**
+   * @param cachesReadable whether a cache's tensors can be read back to the CPU (to cut or batch them).
+   *   Not in Node on WebGPU: onnxruntime-node 1.30 aborts the process when a GPU output is downloaded.
+   */
+  constructor(
+    private readonly model: CausalLm,
+    readonly cachesReadable = true,
+  ) {}
 
   async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
     const { rows, cache } = await this.forwardBatch([tokens], past, keep);

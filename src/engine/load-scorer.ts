@@ -17,6 +17,11 @@ export interface LoadOptions {
   readonly progressCallback?: (event: unknown) => void;
   /** Whether the source has a file (relative path): lets a failed load say why (e.g. no ONNX build at all). */
   readonly hasFile?: (path: string) => Promise<boolean>;
+  /**
+   * Whether the KV cache can be read back to the CPU (to cut it, and to batch the readout). By default, yes
+   * except in Node on WebGPU, where onnxruntime-node 1.30 aborts the process on such a read.
+   */
+  readonly cachesReadable?: boolean;
   /** A WebGPU device to run on instead of the one onnxruntime would make (a browser GPUDevice). */
   readonly webgpuDevice?: unknown;
   /** What the device can hold, checked against the model's size before any weight is downloaded. */
@@ -97,5 +102,6 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
     tokenizer,
     Number(config.vocab_size),
     eos,
+    options.cachesReadable ?? !(options.device === 'webgpu' && typeof process !== 'undefined' && Boolean(process.versions?.node)),
   );
 }

@@ -55,8 +55,9 @@ export class QwenScorer implements Scorer {
     private readonly tokenizer: ChatTokenizer,
     private readonly vocabulary: BoxVocabulary,
     eosTokenIds: readonly number[],
+    cachesReadable = true,
   ) {
-    this.decoder = new Decoder(model);
+    this.decoder = new Decoder(model, cachesReadable);
     this.boxTokens = encode(tokenizer, BOX_OPENING);
     if (tokenizer.decode(this.boxTokens) !== BOX_OPENING) throw new Error('the tokenizer cannot round-trip \\boxed{');
     this.eosTokens = new Set(eosTokenIds);
@@ -68,9 +69,10 @@ export class QwenScorer implements Scorer {
     tokenizer: ChatTokenizer,
     vocabSize: number,
     eosTokenIds: readonly number[],
+    cachesReadable = true,
   ): QwenScorer {
     const vocabulary = buildBoxVocabulary(vocabSize, (id) => tokenizer.decode([id], { skip_special_tokens: false }));
-    return new QwenScorer(info, model, tokenizer, vocabulary, eosTokenIds);
+    return new QwenScorer(info, model, tokenizer, vocabulary, eosTokenIds, cachesReadable);
   }
 
   async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
@@ -148,7 +150,7 @@ export class QwenScorer implements Scorer {
     // with, so the idea is prefilled once either way.
     const forced = await this.decoder.forward([...suffix, ...this.boxTokens], past, this.boxTokens.length + 1);
     const agreed = this.boxTokens.findIndex((token, i) => argmax(forced.rows[i]!) !== token);
-    const prefilled = suffix.length + this.boxTokens.length;
+    let prefilled = suffix.length + this.boxTokens.length;
     let box: { cache: KvCache; length: number };
     let rootRow: Float32Array;
     let beforeBox = '';
@@ -159,10 +161,16 @@ export class QwenScorer implements Scorer {
       box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
       rootRow = forced.rows.at(-1)!;
     } else {
-      const length = promptIds.length + agreed;
-      const cache = await truncateCache(forced.cache, length);
+      const start = this.decoder.cachesReadable
+        ? {
+            cache: await truncateCache(forced.cache, promptIds.length + agreed),
+            length: promptIds.length + agreed,
+            row: forced.rows[agreed]!,
+            tokens: this.boxTokens.slice(0, agreed),
+          }
+        : await this.prefillAgain(suffix, past, promptIds.length);
+      if (!this.decoder.cachesReadable) prefilled += suffix.length;
       disposeCache(forced.cache);
-      const start = { cache, length, row: forced.rows[agreed]!, tokens: this.boxTokens.slice(0, agreed) };
       const decoded = await this.decodeUntilBox(start, options.maxNewTokens);
       decodedTokens = decoded.tokens.length;
       beforeBox = decoded.text;
@@ -206,6 +214,12 @@ export class QwenScorer implements Scorer {
     } finally {
       disposeCache(box.cache);
     }
+  }
+
+  /** Where a cache cannot be cut (see Decoder.cachesReadable): the prompt again, without the box. */
+  private async prefillAgain(suffix: number[], past: { cache: KvCache; length: number } | null, promptLength: number) {
+    const { rows, cache } = await this.decoder.forward(suffix, past, 1);
+    return { cache, length: promptLength, row: rows[0]!, tokens: [] };
   }
 
   /**

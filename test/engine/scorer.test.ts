@@ -91,6 +91,27 @@ describe('a model that writes text before its box', () => {
   });
 });
 
+describe('where the KV cache cannot be read back (Node on WebGPU)', () => {
+  it('reads the same distribution one continuation per pass, and prefills again after a failed forced box', async () => {
+    useFixtures();
+    const planted = await loadScorer('tiny-planted-qwen2', { dtype: 'q4', device: 'cpu', cachesReadable: false });
+    const direct = scored(await planted.score(IDEA));
+    await planted.dispose();
+    expect(direct.greedy).toEqual({ score: 7.5, answer: '\\boxed{7.5}' });
+    expect(Math.abs(probabilityOf(direct, 7.5) - 0.7)).toBeLessThanOrEqual(1e-4);
+    expect(Math.abs(probabilityOf(direct, 4.5) - 0.1)).toBeLessThanOrEqual(1e-4);
+    // The prefill, then 7 single-token passes: 7 | 5 | 4, . | ., 5 | 5.
+    expect(direct.provenance.forwardPasses).toBe(8);
+
+    const prefix = await loadScorer('tiny-planted-prefix-qwen2', { dtype: 'fp32', device: 'cpu', cachesReadable: false });
+    const decoded = scored(await prefix.score(IDEA, { profile: 'agent' }));
+    await prefix.dispose();
+    expect(decoded.greedy).toEqual({ score: 7.5, answer: 'Score:\\boxed{7.5}' });
+    const { prompt, reusedPrefix, prefilled } = decoded.provenance.tokens;
+    expect(prefilled).toBe(2 * (prompt - reusedPrefix) + 3);
+  });
+});
+
 describe('varied model: the engine against an independent float64 forward', () => {
   const IDEAS = [
     { text: 'Graph neural networks for medium-range weather forecasting.' },
