@@ -246,7 +246,7 @@ test('a model that will not fit the storage quota is refused before the download
   const weightRequests: string[] = [];
   page.on('request', (r) => r.method() === 'GET' && /onnx_data/.test(r.url()) && weightRequests.push(r.url()));
   await page.goto('/?model=tiny-planted-qwen2');
-  await expect(page.getByTestId('model-error')).toHaveText(/The model is 10\d MB to download \(plus 9\d MB for a moment, while its largest file is stored\), but this browser lets Referee store only 19 MB more/, {
+  await expect(page.getByTestId('model-error')).toHaveText(/The model is 3\d MB to download \(plus 2\d MB for a moment, while its largest file is stored\), but this browser lets Referee store only 19 MB more/, {
     timeout: SCORE_TIMEOUT,
   });
   expect(weightRequests).toEqual([]);

@@ -147,9 +147,9 @@ test('a reload mid-conversion resumes from the kept part instead of starting ove
   await page.goto('/');
   await checkConversion(page, `${host.origin}/tiny-planted-qwen2`);
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
-  // Past the embedding table (78 MB of float32 rows, the first big unit of work), while lm_head's 78 MB are
-  // still being read at 20 MB/s, then reload.
-  await waitUntilConverted(page, 78);
+  // Past the embedding table (78 MB of float32 rows read, 12.2 MB of 4-bit blocks and scales kept: the first
+  // big unit of work, done at 12.7 MB converted), while lm_head's 78 MB are still being read at 20 MB/s, then reload.
+  await waitUntilConverted(page, 12);
   await page.reload();
   const before = host.requests.length;
   await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
@@ -204,7 +204,7 @@ test('running out of storage mid-conversion is explained, keeps what was convert
   // disk filling up from elsewhere): writes fail part-way through the conversion.
   const cdp = await context.newCDPSession(page);
   const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 90_000_000 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 20_000_000 });
   await checkConversion(page, `${host.origin}/tiny-planted-qwen2`);
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
   await expect(page.getByTestId('convert-error')).toHaveText(
@@ -227,7 +227,7 @@ test('a checkpoint that fails to load offers to convert it here, and the convert
   await expect(page.getByTestId('model-error')).toHaveText(/holds a PyTorch \(safetensors\) checkpoint, not an ONNX build/, { timeout: TIMEOUT });
   await page.getByRole('button', { name: 'Convert it here, in this browser' }).click();
   await expect(page.getByLabel('Checkpoint to convert (Hugging Face repo or URL)')).toHaveValue(checkpoint);
-  await expect(page.getByTestId('convert-plan')).toHaveText(/^tiny-planted-qwen2 as q4: Reads 156\.2 MB of checkpoint, keeps 102\.\d MB/, { timeout: TIMEOUT });
+  await expect(page.getByTestId('convert-plan')).toHaveText(/^tiny-planted-qwen2 as q4: Reads 156\.2 MB of checkpoint, keeps 36\.4 MB/, { timeout: TIMEOUT });
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
   await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
   await scorePlanted(page);
@@ -238,9 +238,9 @@ test('Stop keeps what was converted for later; Discard removes it from the brows
   await page.goto('/');
   await checkConversion(page, `${host.origin}/tiny-planted-qwen2`);
   await page.getByRole('button', { name: 'Convert', exact: true }).click();
-  await waitUntilConverted(page, 78);
+  await waitUntilConverted(page, 12);
   await page.getByRole('button', { name: 'Stop the conversion' }).click();
-  await expect(page.getByTestId('convert-cancelled')).toHaveText(/^Conversion stopped at [\d.]+ MB of 102\.0 MB\. What was converted is kept: converting again resumes from there\.$/);
+  await expect(page.getByTestId('convert-cancelled')).toHaveText(/^Conversion stopped at [\d.]+ MB of 36\.4 MB\. What was converted is kept: converting again resumes from there\.$/);
   await expect(page.getByTestId('unfinished-conversion')).toHaveText(/tiny-planted-qwen2 \(q4\)/);
   expect(await conversionFolders(page)).toHaveLength(1);
   // Checking the same source again says what an earlier run kept.
