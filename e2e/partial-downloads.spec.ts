@@ -57,14 +57,14 @@ async function loadFrom(page: Page, url: string): Promise<void> {
 }
 
 test('a cancelled download is listed with the bytes kept, and Delete removes its files', async ({ page }) => {
-  server = await startModelServer({ root: FIXTURES_DIR, throttle: { path: DATA_FILE, bytesPerSecond: 15_000_000 } });
+  server = await startModelServer({ root: FIXTURES_DIR, throttle: { path: DATA_FILE, bytesPerSecond: 4_000_000 } });
   const folder = `${server.origin}/tiny-planted-qwen2/`;
   await page.goto('/');
   await loadFrom(page, folder);
   // Well into the weights file (tokenizer.json, 11 MB, comes first), then cancel.
   await expect
     .poll(async () => Number(/^([\d.]+) MB of/.exec((await page.getByTestId('model-progress').textContent()) ?? '')?.[1] ?? 0), { timeout: TIMEOUT })
-    .toBeGreaterThan(20);
+    .toBeGreaterThan(16);
   await page.getByRole('button', { name: 'Cancel the download' }).click();
   await expect(page.getByTestId('model-cancelled')).toBeVisible();
   const partial = page.getByTestId('partial-download');
