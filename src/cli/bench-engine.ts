@@ -22,7 +22,8 @@ import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 const MID_SIZE = { hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 2, intermediateSize: 1536 };
 const WORDS = 'we propose a method that learns sparse routing for mixture of experts models and show gains on language modelling benchmarks with lower compute'.split(' ');
 
-function idea(seed: number, words: number): IdeaInput {
+/** A made-up idea of `words` words, different for each seed (the benchmarks' input). */
+export function benchIdea(seed: number, words: number): IdeaInput {
   const text = Array.from({ length: words }, (_, i) => WORDS[(seed * 7 + i * 13) % WORDS.length]).join(' ');
   return { title: `Idea ${seed}`, text: `${text}.` };
 }
@@ -81,10 +82,10 @@ export async function benchEngine(options: { ideas: number; words: number; dtype
     process.stderr.write(`bench: building a hidden-512, 8-layer model (${options.dtype})…\n`);
     const folder = await buildMidModel(root, options.dtype);
     Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: `${root}/` });
-    const ideas = Array.from({ length: options.ideas }, (_, i) => idea(i, options.words));
+    const ideas = Array.from({ length: options.ideas }, (_, i) => benchIdea(i, options.words));
     const scorer = await loadScorer('bench-mid', { dtype: options.dtype, device: 'cpu' });
-    await scorer.score(idea(999, options.words)); // warm-up, and the prefix prefill
-    await scorer.score(idea(998, options.words), { reusePrefix: false });
+    await scorer.score(benchIdea(999, options.words)); // warm-up, and the prefix prefill
+    await scorer.score(benchIdea(998, options.words), { reusePrefix: false });
 
     const measure = async (reusePrefix: boolean) => {
       scorer.decoder.trace = [];

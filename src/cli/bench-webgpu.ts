@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { DTYPE_SUFFIX } from '../models/model-files';
-import type { IdeaInput } from '../scoring/idea-input';
 import { loadScorer } from '../engine/load-scorer';
 import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { plantedCheckpoint } from '../fixtures/planted';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
+import { benchIdea } from './bench-engine';
 import { convertIntoFolder } from './convert-folder';
+import { SHAPE_7B } from './synthetic-7b';
 import { DirectorySink, NodeFileTree } from './node-files';
 import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 import { type Dtype, type QuantizedDtype } from '../models/types';
@@ -24,9 +25,7 @@ import { type Dtype, type QuantizedDtype } from '../models/types';
  * The model has Qwen2.5-7B's shapes with the planted fixture's weights plus noise (src/fixtures/planted.ts),
  * so the engine follows the real model's path: it writes `\boxed{` at once and the readout is short.
  */
-const SHAPE_7B = { hiddenSize: 3584, numHeads: 28, numKvHeads: 4, intermediateSize: 18944 };
-const HEAD_DIM = 128;
-const WORDS = 'we propose a method that learns sparse routing for mixture of experts models and show gains on language modelling benchmarks with lower compute'.split(' ');
+const HEAD_DIM = SHAPE_7B.hiddenSize / SHAPE_7B.numHeads;
 
 export interface WebgpuBenchOptions {
   /** Layers of the 7B-shaped build; default 28 on a hardware GPU, 1 on a software adapter. */
@@ -74,14 +73,10 @@ async function webgpuAvailable(): Promise<string | null> {
   }
 }
 
-function idea(seed: number, words: number): IdeaInput {
-  const text = Array.from({ length: words }, (_, i) => WORDS[(seed * 7 + i * 13) % WORDS.length]).join(' ');
-  return { title: `Idea ${seed}`, text: `${text}.` };
-}
-
 async function buildModel(root: string, layers: number, dtype: Dtype): Promise<string> {
   const checkpoint = join(root, 'checkpoint');
-  const size = { ...SHAPE_7B, numLayers: layers };
+  const { hiddenSize, numHeads, numKvHeads, intermediateSize } = SHAPE_7B;
+  const size = { hiddenSize, numHeads, numKvHeads, intermediateSize, numLayers: layers };
   const planted = plantedCheckpoint('planted-7b', plantedTransitions([]), TOKEN.newline, { seed: 5, scale: 0.04, embedding: 0.17 }, size);
   await writeCheckpoint(new DirectorySink(checkpoint), { ...planted, dtype: 'BF16', shards: 1 });
   await writeQwenTokenizerFiles(checkpoint);
@@ -228,7 +223,7 @@ export async function benchWebgpu(options: WebgpuBenchOptions): Promise<void> {
     console.log(`engine (loadScorer, device webgpu): load ${((performance.now() - loadStarted) / 1000).toFixed(1)} s; per idea (~${options.words} words):`);
     for (let i = 0; i < options.ideas; i++) {
       const started = performance.now();
-      const outcome = await scorer.score(idea(i, options.words));
+      const outcome = await scorer.score(benchIdea(i, options.words));
       if (!outcome.ok) throw new Error(outcome.error.message);
       const { provenance, greedy, expected } = outcome.result;
       console.log(

@@ -6,7 +6,8 @@ import { encodeSafetensorsHeader } from '../builder/safetensors-writer';
 import { qwen2Config } from '../fixtures/tiny-models';
 import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 
-const SHAPE_7B = {
+/** Qwen2.5-7B-Instruct's shape (AlphaResearch-RM's), less the layer count. */
+export const SHAPE_7B = {
   hiddenSize: 3584,
   numHeads: 28,
   numKvHeads: 4,

@@ -1,7 +1,7 @@
 import { isNumberPrefix, parseBoxedScore } from '../scoring/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../scoring/score-stats';
 import { Tensor } from '@huggingface/transformers';
-import { argmax, disposeCache, hostCopy, logSumExp, type Decoder, type KvCache } from './decoder';
+import { allocateLike, argmax, disposeCache, hostCopy, logSumExp, type Decoder, type HostData, type KvCache } from './decoder';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -155,10 +155,9 @@ async function gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; 
   for (const name of Object.keys(first.cache)) {
     const [, heads, length, headDim] = first.cache[name]!.dims as [number, number, number, number];
     const rowSize = heads * length * headDim;
-    const sample = hostCopies.get(first.cache)![name]!.data as Float32Array | Uint16Array;
-    const data = new (sample.constructor as new (size: number) => Float32Array | Uint16Array)(rows.length * rowSize);
+    const data = allocateLike(hostCopies.get(first.cache)![name]!.data as HostData, rows.length * rowSize);
     rows.forEach(({ cache, row }, i) => {
-      const source = hostCopies.get(cache)![name]!.data as Float32Array | Uint16Array;
+      const source = hostCopies.get(cache)![name]!.data as HostData;
       data.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
     });
     out[name] = new Tensor(first.cache[name]!.type, data, [rows.length, heads, length, headDim]);

@@ -87,14 +87,16 @@ export function disposeCache(cache: KvCache): void {
   for (const tensor of Object.values(cache)) tensor.dispose();
 }
 
-type HostData = Float32Array | Uint16Array;
+/** A cache tensor's values on the CPU: float32, or float16 as raw bits. */
+export type HostData = Float32Array | Uint16Array;
 
 /** A cache tensor's values on the CPU; one on the GPU is read back (tens of MB for a 7B prompt). */
 async function hostData(tensor: Tensor): Promise<HostData> {
   return (tensor.location === 'gpu-buffer' ? await tensor.ort_tensor.getData() : tensor.data) as HostData;
 }
 
-function allocateLike(data: HostData, size: number): HostData {
+/** A zeroed array of `size` elements of the same kind as `data`. */
+export function allocateLike(data: HostData, size: number): HostData {
   return new (data.constructor as new (size: number) => HostData)(size);
 }
 

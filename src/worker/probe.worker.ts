@@ -6,6 +6,7 @@
  */
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
+import { deviceWithoutSubgroups, requestAdapter, type GPUAdapterLike } from '../engine/browser/webgpu-adapter';
 import type { ProbeAdapter, ProbeMessage, ProbeRequest, ProbeResult } from './probe-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -21,20 +22,7 @@ function configureTransformers(model: string): number {
   return numThreads;
 }
 
-/** The parts of WebGPU the probe touches (typed here so the worker needs no WebGPU type package). */
-interface AdapterLike {
-  features: ReadonlySet<string>;
-  limits: Record<string, unknown>;
-  info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number };
-  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
-}
-
-async function requestAdapter(): Promise<AdapterLike | null> {
-  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
-  return (await gpu?.requestAdapter().catch(() => null)) ?? null;
-}
-
-function describeAdapter(adapter: AdapterLike): ProbeAdapter {
+function describeAdapter(adapter: GPUAdapterLike): ProbeAdapter {
   const info = adapter.info ?? {};
   return {
     vendor: info.vendor ?? '',
@@ -45,21 +33,6 @@ function describeAdapter(adapter: AdapterLike): ProbeAdapter {
     subgroupMaxSize: info.subgroupMaxSize ?? null,
     shaderF16: adapter.features.has('shader-f16'),
   };
-}
-
-/**
- * A device with every feature and the largest limits the adapter offers, as onnxruntime would request, except
- * `subgroups` (and `subgroup-size-control`): onnxruntime then takes its attention kernels that use no
- * subgroup operations.
- */
-async function deviceWithoutSubgroups(adapter: AdapterLike): Promise<unknown> {
-  const requiredFeatures = [...adapter.features].filter((f) => f !== 'subgroups' && f !== 'subgroup-size-control');
-  const requiredLimits: Record<string, number> = {};
-  for (const key in adapter.limits) {
-    const value = adapter.limits[key];
-    if (typeof value === 'number') requiredLimits[key] = value;
-  }
-  return adapter.requestDevice({ requiredFeatures, requiredLimits });
 }
 
 async function lastPositionLogits(logits: Tensor): Promise<number[]> {

@@ -14,6 +14,7 @@ import type { QwenScorer } from '../engine/qwen-scorer';
 import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
 import { downloadPlan, planDownload } from '../models/browser/model-download';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
+import { deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
 import { type BrowserDevice, type Dtype } from '../models/types';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -23,15 +24,8 @@ let scorer: QwenScorer | null = null;
 /** Files a converted model may lack; Transformers.js does without them. */
 const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
 
-async function requestAdapter(): Promise<GPUAdapterLike | null> {
-  const gpu = (self.navigator as unknown as { gpu?: { requestAdapter(): Promise<GPUAdapterLike | null> } }).gpu;
-  return (await gpu?.requestAdapter().catch(() => null)) ?? null;
-}
-
-/** The WebGPU adapter's facts, or null when this browser offers none. */
-async function adapterFacts(): Promise<AdapterFacts | null> {
-  const adapter = await requestAdapter();
-  if (!adapter) return null;
+/** What the backend choice needs to know of an adapter. */
+function adapterFacts(adapter: GPUAdapterLike): AdapterFacts {
   const info = adapter.info ?? {};
   return {
     isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
@@ -42,26 +36,6 @@ async function adapterFacts(): Promise<AdapterFacts | null> {
     shaderF16: adapter.features.has('shader-f16'),
     ...(adapter.limits?.maxBufferSize ? { maxBufferSize: adapter.limits.maxBufferSize } : {}),
   };
-}
-
-/**
- * onnxruntime-web's GroupQueryAttention prefill on subgroups narrower than 32 lanes is wrong past the first
- * subgroup of query positions (SwiftShader has 4, lavapipe 8: a 0.55 logit error on a 188-token prompt, see
- * e2e/model-probe.spec.ts). On a device without the `subgroups` feature it takes kernels that agree with
- * the CPU to 1e-5; such a device is made here for adapters that could be affected.
- */
-async function deviceWithoutNarrowSubgroups(): Promise<GPUDeviceLike | null> {
-  const adapter = await requestAdapter();
-  if (!adapter || !adapter.features.has('subgroups')) return null;
-  const widest = adapter.info?.subgroupMaxSize;
-  if (typeof widest === 'number' && widest >= 32 && !adapter.info?.isFallbackAdapter) return null;
-  const requiredFeatures = [...adapter.features].filter((f) => f !== 'subgroups' && f !== 'subgroup-size-control');
-  const requiredLimits: Record<string, number> = {};
-  for (const key in adapter.limits) {
-    const value = (adapter.limits as Record<string, unknown>)[key];
-    if (typeof value === 'number') requiredLimits[key] = value;
-  }
-  return adapter.requestDevice({ requiredFeatures, requiredLimits });
 }
 
 /**
@@ -77,9 +51,14 @@ async function wasmMemory(id: string, dtype: Dtype): Promise<MemoryEstimate | un
   }
 }
 
-async function chooseDevice(request: LoadRequest, id: string): Promise<{ device: BrowserDevice; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number }> {
+/** The backend, dtype and reasons for a load, and the adapter (requested once per load) when WebGPU was considered. */
+async function chooseDevice(
+  request: LoadRequest,
+  id: string,
+): Promise<{ device: BrowserDevice; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number; gpu: GPUAdapterLike | null }> {
   const preference: BackendPreference = request.device ?? request.backend ?? 'auto';
-  const adapter = preference === 'wasm' ? null : await adapterFacts();
+  const gpu = preference === 'wasm' ? null : await requestAdapter();
+  const adapter = gpu && adapterFacts(gpu);
   // Only a software adapter makes the model's size matter to the choice.
   const memory = preference === 'auto' && adapter && softwareRenderer(adapter) ? await wasmMemory(id, request.dtype ?? WASM_DEFAULT_DTYPE) : undefined;
   const choice = chooseBackend({
@@ -96,27 +75,8 @@ async function chooseDevice(request: LoadRequest, id: string): Promise<{ device:
     note: choice.reason,
     adapterNote: preference === 'wasm' ? 'not asked for' : describeAdapter(adapter),
     ...(choice.device === 'webgpu' && adapter?.maxBufferSize ? { maxBufferSize: adapter.maxBufferSize } : {}),
+    gpu,
   };
-}
-
-interface GPUAdapterLike {
-  readonly features: ReadonlySet<string>;
-  readonly limits?: { maxBufferSize?: number };
-  /** Older Chromium put this on the adapter itself. */
-  readonly isFallbackAdapter?: boolean;
-  readonly info?: {
-    isFallbackAdapter?: boolean;
-    vendor?: string;
-    architecture?: string;
-    device?: string;
-    description?: string;
-    subgroupMaxSize?: number;
-  };
-  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<GPUDeviceLike>;
-}
-
-interface GPUDeviceLike {
-  destroy(): void;
 }
 
 /** The WebGPU device made for the loaded model, when it is not onnxruntime's own. */
@@ -127,9 +87,9 @@ const api: ScorerWorkerApi = {
     await scorer?.dispose();
     scorer = null;
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
-    const { device, dtype, note, adapterNote, maxBufferSize } = await chooseDevice(request, id);
+    const { device, dtype, note, adapterNote, maxBufferSize, gpu } = await chooseDevice(request, id);
     ownDevice?.destroy();
-    ownDevice = device === 'webgpu' ? await deviceWithoutNarrowSubgroups() : null;
+    ownDevice = device === 'webgpu' && gpu && hasNarrowSubgroups(gpu) ? await deviceWithoutSubgroups(gpu) : null;
     const loadBytes = new Map<string, { loaded: number; total: number }>();
     scorer = await loadScorer(id, {
       device,
