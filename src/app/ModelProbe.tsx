@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import { probeRequestFromSearch } from '../worker/probe-protocol';
+import { probeRequestFromSearch } from './probe-request';
 import { useProbeStore } from './probe-store';
 
 /**

@@ -7,7 +7,8 @@ import { describeConversion, type ConversionProgress } from '../models/conversio
 import { formatBytes } from '../models/download-progress';
 import { DEFAULT_MODEL } from '../models/model-source';
 import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../worker/conversion-job';
-import { ConversionCancelled, ConversionClient, createConvertWorker } from '../worker/convert-client';
+import { ConversionClient, createConvertWorker } from '../worker/convert-client';
+import { ModelError } from '../models/model-error';
 import type { ConversionPlanInfo, ConvertRequest } from '../worker/convert-protocol';
 import { LOCAL_MODELS_PATH } from '../models/local-model-folder';
 import { DTYPE_SUFFIX } from '../models/model-files';
@@ -42,6 +43,8 @@ export const setConversionDraft = (draft: string) => useConversion.setState({ dr
 
 const setStatus = (status: ConversionStatus) => useConversion.setState({ status });
 
+const isCancel = (error: unknown) => error instanceof ModelError && error.code === 'cancelled';
+
 let client: ConversionClient | null = null;
 const conversionClient = () => (client ??= new ConversionClient(createConvertWorker));
 
@@ -58,7 +61,7 @@ export async function planConversion(source: string, dtype: QuantizedDtype | 'au
     const plan = await conversionClient().plan(request);
     setStatus({ state: 'planned', request: { ...request, dtype: plan.dtype }, plan });
   } catch (error) {
-    if (error instanceof ConversionCancelled) return;
+    if (isCancel(error)) return;
     setStatus({ state: 'error', message: (error as Error).message });
   } finally {
     void refreshUnfinished();
@@ -88,7 +91,7 @@ export async function startConversion(request: ConvertRequest): Promise<void> {
     });
     await loadModel({ source: done.source, dtype: done.dtype });
   } catch (error) {
-    if (error instanceof ConversionCancelled) {
+    if (isCancel(error)) {
       const at = last as ConversionProgress | null;
       setStatus({
         state: 'cancelled',

@@ -1,10 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { startScoring } from './model-controller';
 import './app.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
+// One queue runner for the page, started here rather than from a component or as a side effect of a getter.
+startScoring();
 createRoot(container).render(
   <StrictMode>
     <App />

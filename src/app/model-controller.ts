@@ -1,17 +1,22 @@
 import type { BackendPreference } from '../engine/backend-choice';
 import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../models/model-source';
-import { createScorerWorker, LoadCancelled, ScorerClient } from '../worker/scorer-client';
-import type { LoadRequest } from '../worker/scorer-protocol';
+import { createScorerWorker, EngineClient } from '../worker/engine-client';
+import type { LoadRequest } from '../engine/engine';
 import { keepLocalModel, type FileWithPath } from '../models/browser/local-model';
-import { CACHE_NAME } from '../models/model-files';
+import { isModelKept } from '../models/browser/model-cache';
+import { ModelError } from '../models/model-error';
 import { startQueueRunner } from './queue-runner';
+import { evaluationQueue, ideasQueue } from './scoring-queues';
 import { describeDownload, formatBytes, TransferRate } from '../models/download-progress';
 import { useReferee, type ModelStatus } from './store';
 import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../models/types';
 
 
+/** A load the page asks for: on one of the browser's runtimes. */
+export type PageLoadRequest = Omit<LoadRequest, 'device'> & { readonly device?: BrowserDevice };
+
 /** `?model=…&dtype=…&device=…`, for tests and self-hosting. */
-export function requestFromUrl(search: string): LoadRequest & { explicit: boolean } {
+export function requestFromUrl(search: string): PageLoadRequest & { explicit: boolean } {
   const params = new URLSearchParams(search);
   const dtype = params.get('dtype');
   const device = params.get('device');
@@ -23,8 +28,6 @@ export function requestFromUrl(search: string): LoadRequest & { explicit: boolea
   };
 }
 
-let client: ScorerClient | null = null;
-
 /**
  * Browser tests shorten the hung-run watchdog with `window.refereeDiagnostics = { hangBoundMs: 60_000 }`
  * (from `page.addInitScript`, before the page loads); unset, the bound adapts to the model's measured pace.
@@ -34,19 +37,22 @@ function hangBoundOverride(): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
-/** One client and one queue runner per page (StrictMode mounts effects twice). */
-export function scorerClient(): ScorerClient {
-  if (!client) {
-    client = new ScorerClient(createScorerWorker, { hangBoundMs: hangBoundOverride });
-    startQueueRunner(client, { onRuntimeFailure: reloadAfterRuntimeFailure });
-  }
-  return client;
+/** The page's one engine: a client of the scorer worker, which starts on first use. */
+const engine = new EngineClient(createScorerWorker, { hangBoundMs: hangBoundOverride });
+
+/** Starts the page's one queue runner over the ideas list and the labelled set; main.tsx calls it once. */
+export function startScoring(): () => void {
+  return startQueueRunner(engine, [ideasQueue, evaluationQueue], {
+    modelReady: () => useReferee.getState().model.state === 'ready',
+    subscribeModel: (listener) => useReferee.subscribe(listener),
+    onRuntimeFailure: reloadAfterRuntimeFailure,
+  });
 }
 
 let started = false;
 
 /** Loads the page's model once (React StrictMode runs mount effects twice). */
-export function loadModelOnce(request: LoadRequest): void {
+export function loadModelOnce(request: PageLoadRequest): void {
   if (started) return;
   started = true;
   void loadModel(request);
@@ -61,8 +67,7 @@ export async function resumeLastModel(): Promise<void> {
   const last = useReferee.getState().lastModel;
   if (!last || started) return;
   try {
-    const folder = modelFolderUrl(parseModelSource(last.source), location.origin);
-    const kept = await (await caches.open(CACHE_NAME)).match(new URL('config.json', folder).toString());
+    const kept = await isModelKept(modelFolderUrl(parseModelSource(last.source), location.origin));
     // The Backend setting decides the device, not a `?device=` the address carried on an earlier visit.
     if (kept) loadModelOnce({ source: last.source, ...(last.dtype ? { dtype: last.dtype } : {}) });
   } catch {
@@ -88,9 +93,9 @@ export async function loadLocalFolder(files: readonly FileWithPath[]): Promise<v
 let loadGeneration = 0;
 
 /** The last model asked for (loaded or not): the Backend setting reloads it. */
-let lastRequest: LoadRequest | null = null;
+let lastRequest: PageLoadRequest | null = null;
 
-export async function loadModel(request: LoadRequest): Promise<void> {
+export async function loadModel(request: PageLoadRequest): Promise<void> {
   lastRequest = request;
   const generation = ++loadGeneration;
   const current = () => generation === loadGeneration;
@@ -103,7 +108,7 @@ export async function loadModel(request: LoadRequest): Promise<void> {
   let last: { loaded: number; total: number } = { loaded: 0, total: 0 };
   try {
     const { backend } = useReferee.getState();
-    const model = await scorerClient().load({ ...request, backend, storage: { quota: storage.quota, usage: storage.usage } }, (progress) => {
+    const model = await engine.load({ ...request, backend, storage: { quota: storage.quota, usage: storage.usage } }, (progress) => {
       if (progress.phase === 'download') {
         rate.add(progress.loaded, performance.now());
         last = progress;
@@ -114,18 +119,19 @@ export async function loadModel(request: LoadRequest): Promise<void> {
     });
     if (!current()) return;
     setModel({ state: 'ready', model });
-    const { source, device, dtype } = request;
-    useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), ...(dtype ? { dtype } : {}) });
+    // The dtype that loaded, not the one asked for: the Backend setting may have chosen it.
+    const { source, device } = request;
+    useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), dtype: model.dtype });
   } catch (error) {
-    if (error instanceof LoadCancelled) {
+    if (error instanceof ModelError && error.code === 'cancelled') {
       setModel({
         state: 'cancelled',
         message: `Download cancelled at ${formatBytes(last.loaded)} of ${formatBytes(last.total)}. What was fetched is kept: loading again resumes from there.`,
       });
       return;
     }
-    const convertible = (error as Error).name === 'CheckpointNotConverted' ? { convertible: request.source } : {};
-    setModel({ state: 'error', message: explainLoadError(request.source, (error as Error).message), ...convertible });
+    const convertible = error instanceof ModelError && error.code === 'checkpoint-not-converted' ? { convertible: request.source } : {};
+    setModel({ state: 'error', message: explainLoadError(request.source, error), ...convertible });
   }
 }
 
@@ -156,16 +162,22 @@ export function chooseBackendSetting(backend: BackendPreference): void {
 
 /** Stops a download in progress (the worker is stopped; kept bytes stay for the next try). */
 export function cancelModelLoad(): void {
-  client?.cancelLoad();
+  engine.cancelLoad();
 }
 
-function explainLoadError(source: string, message: string): string {
-  if (/not an ONNX build|has no onnx\/|^This model (needs|has a)|^The model is \d+ MB to download|arrived damaged|kept failing|ran out of storage/.test(message)) return message;
-  if (/Could not locate file|404|Not Found/i.test(message)) {
-    return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
+function explainLoadError(source: string, error: unknown): string {
+  const message = (error as Error).message;
+  switch (error instanceof ModelError ? error.code : 'runtime') {
+    case 'model-not-found':
+      return `The model "${source}" could not be found (${message}). Check the address; the rest of the app still works.`;
+    case 'network':
+      return `The model "${source}" could not be downloaded: ${message}. Check your connection or host the model yourself.`;
+    case 'runtime':
+    case 'worker-stopped':
+    case 'not-loaded':
+      return `The model "${source}" could not be loaded: ${message}`;
+    default:
+      // Refusals, storage, damaged downloads: the message already says what happened and what to do.
+      return message;
   }
-  if (/fetch|network|Failed to fetch/i.test(message)) {
-    return `The model "${source}" could not be downloaded: ${message}. Check your connection or host the model yourself.`;
-  }
-  return `The model "${source}" could not be loaded: ${message}`;
 }

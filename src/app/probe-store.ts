@@ -1,7 +1,7 @@
 /** State of the one-shot model probe, with the action that starts it (idempotent: StrictMode-safe). */
 import { create } from 'zustand';
-import { runProbeInWorker } from '../worker/probe-client';
-import type { ProbeRequest, ProbeResult, ProbeStage } from '../worker/probe-protocol';
+import { createScorerWorker, EngineClient } from '../worker/engine-client';
+import type { ProbeRequest, ProbeResult, ProbeStage } from './probe-request';
 
 export type ProbeState =
   | { status: 'idle' }
@@ -16,18 +16,51 @@ interface ProbeStore {
   failProbe: (message: string) => void;
 }
 
+/** Loads the model with the page's engine (its worker, cache and device rules) and runs one raw forward pass. */
+async function runProbe(request: ProbeRequest, onStage: (stage: ProbeStage) => void): Promise<ProbeResult> {
+  const engine = new EngineClient(createScorerWorker);
+  try {
+    const capabilities = await engine.capabilities();
+    onStage('loading-model');
+    const started = performance.now();
+    const model = await engine.load({
+      source: request.model,
+      device: request.device,
+      dtype: request.dtype,
+      ...(request.subgroups !== undefined ? { subgroups: request.subgroups } : {}),
+    });
+    const loadMs = performance.now() - started;
+    onStage('running');
+    const { milliseconds, ...logits } = await engine.forward(request.text);
+    return {
+      model: request.model,
+      device: request.device,
+      dtype: request.dtype,
+      text: request.text,
+      ...logits,
+      adapter: request.device === 'webgpu' ? capabilities.adapter : null,
+      deviceSubgroups: model.subgroups,
+      numThreads: capabilities.wasmThreads ?? 1,
+      crossOriginIsolated: capabilities.crossOriginIsolated ?? false,
+      loadMs,
+      runMs: milliseconds,
+    };
+  } finally {
+    await engine.unload();
+  }
+}
+
 export const useProbeStore = create<ProbeStore>()((set, get) => ({
   probe: { status: 'idle' },
   startProbe: (request) => {
     if (get().probe.status !== 'idle') return;
     set({ probe: { status: 'running', request, stage: 'starting' } });
-    runProbeInWorker(request, (stage) => {
+    runProbe(request, (stage) => {
       const current = get().probe;
       if (current.status === 'running') set({ probe: { ...current, stage } });
     }).then(
       (result) => set({ probe: { status: 'done', request, result } }),
-      (error: unknown) =>
-        set({ probe: { status: 'error', request, message: error instanceof Error ? error.message : String(error) } }),
+      (error: unknown) => set({ probe: { status: 'error', request, message: error instanceof Error ? error.message : String(error) } }),
     );
   },
   failProbe: (message) => {

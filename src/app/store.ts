@@ -1,12 +1,12 @@
-import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
-import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { indexedDbStorage } from './persisted-storage';
+import { createJSONStorage, persist } from 'zustand/middleware';
 import type { BackendPreference } from '../engine/backend-choice';
 import type { IdeaInput } from '../scoring/idea-input';
 import { newEntries, type IdeaEntry, type ListSettings } from '../scoring/idea-list';
 import { DEFAULT_DECISION } from '../scoring/score-stats';
 import type { ScoreOutcome } from '../engine/scorer-types';
-import type { LoadedModel } from '../worker/scorer-protocol';
+import type { LoadedModel } from '../engine/engine';
 import type { BrowserDevice, Dtype } from '../models/types';
 
 export type ModelStatus =
@@ -58,12 +58,6 @@ export interface RefereeState {
   setNotice(notice: RefereeState['notice']): void;
 }
 
-/** IndexedDB through idb-keyval: survives reloads, and holds far more than localStorage. */
-const indexedDbStorage: StateStorage = {
-  getItem: async (name) => (await get<string>(name)) ?? null,
-  setItem: (name, value) => set(name, value),
-  removeItem: (name) => del(name),
-};
 
 const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).slice(0, 8);
 

@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import type { Comparison } from '../scoring/score-stats';
-import { loadScorer, type LoadOptions } from '../engine/load-scorer';
-import type { QwenScorer } from '../engine/qwen-scorer';
-import { useModelSource } from '../models/node/model-source';
+import type { LoadRequest } from '../engine/engine';
+import { NodeEngine } from '../engine/node/node-engine';
+import { DTYPES, type Dtype } from '../models/types';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -53,7 +53,7 @@ export function scoringArgs(values: Record<string, string | boolean | undefined>
   if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
   return {
     model: values.model as string,
-    dtype: choice('--dtype', values.dtype as string | undefined, { fp32: 'fp32', fp16: 'fp16', q4: 'q4', q4f16: 'q4f16' }, 'q4') as LoadOptions['dtype'],
+    dtype: choice<Dtype>('--dtype', values.dtype as string | undefined, Object.fromEntries(DTYPES.map((d) => [d, d])) as Record<string, Dtype>, 'q4'),
     profile: choice<PromptProfileId>('--profile', values.profile as string | undefined, { paper: 'paper', agent: 'agent' }, 'paper'),
     threshold,
     comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
@@ -81,10 +81,11 @@ export function readCommandLine<T extends { readonly help: boolean }>(command: s
 }
 
 /** Loads the model a command was given (folder, URL or repo id) on the CPU, or prints why it could not (null). */
-export async function loadCommandScorer(command: string, io: CliIo, model: string, options: Omit<LoadOptions, 'device' | 'hasFile'>): Promise<QwenScorer | null> {
+export async function loadCommandEngine(command: string, io: CliIo, request: LoadRequest): Promise<NodeEngine | null> {
+  const engine = new NodeEngine();
   try {
-    const { id, hasFile } = await useModelSource(model);
-    return await loadScorer(id, { ...options, device: 'cpu', hasFile });
+    await engine.load({ ...request, device: 'cpu' });
+    return engine;
   } catch (error) {
     io.stderr(`${command}: ${(error as Error).message}\n`);
     return null;

@@ -1,3 +1,4 @@
+import { scoreInOrder } from '../engine/score-in-order';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { evaluationDocument } from '../evaluation/report-document';
 import { formatCalibration, formatReport } from '../evaluation/report-text';
 import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../scoring/idea-input';
 import type { ScoreResult } from '../scoring/scored-idea';
-import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run evaluate -- --model <folder|url|repo-id> [options] <labelled file>
 Scores a labelled set with AlphaResearch-RM and reports how well the scores agree with the labels:
@@ -49,14 +50,16 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const scorer = await loadCommandScorer('evaluate', io, args.model, { dtype: args.dtype, revision: args.revision });
-  if (!scorer) return 1;
+  const engine = await loadCommandEngine('evaluate', io, { source: args.model, dtype: args.dtype, ...(args.revision !== undefined ? { revision: args.revision } : {}) });
+  if (!engine) return 1;
+  const info = engine.info;
 
   const settings: EvaluationSettings = { threshold: args.threshold, comparison: args.comparison };
   const results: (ScoreResult | null)[] = [];
   let failed = 0;
   try {
-    const outcomes = await scorer.scoreAll(
+    const outcomes = await scoreInOrder(
+      (idea, options) => engine.score(idea, options),
       labelled.map((l) => l.idea),
       {
         profile: args.profile,
@@ -70,12 +73,11 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     );
     for (const outcome of outcomes) results.push(outcome.ok ? outcome.result : null);
   } finally {
-    await scorer.dispose();
+    await engine.unload();
   }
 
   const items = toEvaluationItems(labelled, results, settings);
   const report = evaluate(items, settings);
-  const info = scorer.info;
   const model = { id: info.id, revision: info.revision, dtype: info.dtype, device: info.device };
   let calibration: CalibrationOutcome | undefined;
   if (args.calibrate !== undefined) {

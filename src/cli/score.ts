@@ -1,9 +1,10 @@
+import { scoreInOrder } from '../engine/score-in-order';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../scoring/idea-input';
 import type { DecisionStatistic } from '../scoring/score-stats';
 import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
-import { choice, loadCommandScorer, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
 Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (input order) to stdout.
@@ -40,8 +41,8 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const scorer = await loadCommandScorer('score', io, args.model, { dtype: args.dtype, revision: args.revision, maxPromptTokens: args.maxPromptTokens });
-  if (!scorer) return 1;
+  const engine = await loadCommandEngine('score', io, { source: args.model, dtype: args.dtype, ...(args.revision !== undefined ? { revision: args.revision } : {}), ...(args.maxPromptTokens !== undefined ? { maxPromptTokens: args.maxPromptTokens } : {}) });
+  if (!engine) return 1;
 
   let failed = 0;
   let passed = 0;
@@ -49,10 +50,10 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
   try {
     if (args.explain) {
       for (const [index, idea] of ideas.entries()) {
-        io.stderr(`score: prompt for ${idea.id ?? index + 1} (as a JSON string):\n${JSON.stringify(await scorer.prompt(idea, args.profile))}\n`);
+        io.stderr(`score: prompt for ${idea.id ?? index + 1} (as a JSON string):\n${JSON.stringify(await engine.prompt(idea, args.profile))}\n`);
       }
     }
-    await scorer.scoreAll(ideas, {
+    await scoreInOrder((idea, options) => engine.score(idea, options), ideas, {
       profile: args.profile,
       decision: { threshold: args.threshold, comparison: args.comparison, decideBy: args.decideBy },
       onResult: (index, outcome) => {
@@ -78,7 +79,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       },
     });
   } finally {
-    await scorer.dispose();
+    await engine.unload();
   }
   const skipped = args.inputProblems ?? 0;
   io.stderr(

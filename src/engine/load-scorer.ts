@@ -1,6 +1,7 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
 import { DTYPE_SUFFIX } from '../models/model-files';
 import { deviceCannotHold, estimateModelMemory } from '../models/model-memory';
+import { ModelError, type ModelErrorCode } from '../models/model-error';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
@@ -33,12 +34,16 @@ export interface LoadOptions {
   readonly prepareFiles?: (config: Record<string, unknown>) => Promise<void>;
 }
 
-export class ModelLoadError extends Error {}
-
-/** The source holds a safetensors checkpoint and no ONNX build; the page offers to convert it. */
-export class CheckpointNotConvertedError extends ModelLoadError {
-  // The name survives Comlink's error transfer (the class does not), so the page can tell this case apart.
-  override readonly name = 'CheckpointNotConverted';
+/**
+ * What a failure to read the model's files is, told from the words of the error Transformers.js or fetch
+ * threw (they throw plain Errors and TypeErrors): the one place the engine reads an error's message.
+ */
+export function classifyReadError(error: unknown): ModelErrorCode {
+  if (error instanceof ModelError) return error.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Could not locate file|\b404\b|Not Found/i.test(message)) return 'model-not-found';
+  if (error instanceof TypeError || /Failed to fetch|NetworkError|network/i.test(message)) return 'network';
+  return 'runtime';
 }
 
 /**
@@ -51,14 +56,14 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
   try {
     config = (await AutoConfig.from_pretrained(modelId, common)) as unknown as Record<string, unknown>;
   } catch (error) {
-    throw new ModelLoadError(`Cannot read ${modelId}/config.json: ${(error as Error).message}`);
+    throw new ModelError(classifyReadError(error), `Cannot read ${modelId}/config.json: ${(error as Error).message}`);
   }
   if (config.model_type !== 'qwen2') {
-    throw new ModelLoadError(`${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
+    throw new ModelError('model-refused', `${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
   }
   const memory = estimateModelMemory(config, options.dtype);
   const refusal = deviceCannotHold(memory, options.device, options.deviceLimits);
-  if (refusal) throw new ModelLoadError(refusal);
+  if (refusal) throw new ModelError('model-refused', refusal);
   let tokenizer: ChatTokenizer;
   let model: CausalLm & { dispose(): Promise<unknown> };
   try {
@@ -71,20 +76,21 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       ...(options.webgpuDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } } : {}),
     } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
-    if (error instanceof ModelLoadError) throw error;
+    if (error instanceof ModelError) throw error;
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
     if (options.hasFile && !(await options.hasFile(onnxFile).catch(() => true))) {
       const checkpoint = (await options.hasFile('model.safetensors.index.json').catch(() => false)) || (await options.hasFile('model.safetensors').catch(() => false));
       if (checkpoint) {
-        throw new CheckpointNotConvertedError(
+        throw new ModelError(
+          'checkpoint-not-converted',
           `${modelId} holds a PyTorch (safetensors) checkpoint, not an ONNX build, so it cannot run here as it is. ` +
             `Either convert it once with \`npm run convert -- ${modelId} --out <folder> --dtype q4f16 --dtype q4\` and load or host that folder, ` +
             'or point to a repo or URL that already holds a converted build.',
         );
       }
-      throw new ModelLoadError(`${modelId} has no ${onnxFile}: convert it with a ${options.dtype} build, or pick another dtype.`);
+      throw new ModelError('model-refused', `${modelId} has no ${onnxFile}: convert it with a ${options.dtype} build, or pick another dtype.`);
     }
-    throw new ModelLoadError(`Cannot load ${modelId} (${options.dtype} on ${options.device}): ${(error as Error).message}`);
+    throw new ModelError(classifyReadError(error), `Cannot load ${modelId} (${options.dtype} on ${options.device}): ${(error as Error).message}`);
   }
   const generation = (model as unknown as { generation_config?: { eos_token_id?: number | number[] } }).generation_config;
   const eos = [generation?.eos_token_id ?? [], config.eos_token_id ?? []].flat() as number[];

@@ -7,6 +7,7 @@ import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, truncateCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
 import { scoreInOrder } from './score-in-order';
+import type { LastLogits } from './engine';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
 
 export const APP_VERSION = '0.1.0';
@@ -82,6 +83,21 @@ export class QwenScorer implements Scorer {
   /** Ideas are scored one at a time, in call order. */
   score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
     const run = this.queue.then(() => this.scoreNow(idea, { ...DEFAULT_SCORE_OPTIONS, ...options }));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One forward pass over `text` as the tokenizer encodes it (no template): the last position's logits. */
+  lastLogits(text: string): Promise<LastLogits> {
+    const run = this.queue.then(async () => {
+      const inputIds = encode(this.tokenizer, text);
+      if (inputIds.length === 0) throw new Error('The text encodes to no tokens');
+      const started = performance.now();
+      const { rows, cache } = await this.decoder.forward(inputIds, null, 1);
+      disposeCache(cache);
+      const lastLogits = Array.from(rows[0]!);
+      return { inputIds, logitsDims: [1, 1, lastLogits.length], lastLogits, argmax: argmax(rows[0]!), milliseconds: performance.now() - started };
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -1,3 +1,4 @@
+import type { Device, Dtype } from '../models/types';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import type { DecisionSettings } from '../scoring/score-stats';
@@ -22,8 +23,8 @@ export interface ScoreAllHooks {
 export interface ModelInfo {
   readonly id: string;
   readonly revision: string | null;
-  readonly dtype: string;
-  readonly device: string;
+  readonly dtype: Dtype;
+  readonly device: Device;
   /** The most prompt tokens an idea may take (the model's context, or a configured cap). */
   readonly maxPromptTokens: number;
   /** Weights plus a 2048-token KV cache, estimated from the config. */

@@ -6,12 +6,15 @@
  * Transformers.js loads from, under /local-models/<name>/.
  */
 import * as Comlink from 'comlink';
-import { HttpFileTree, RetryingFileTree, type ByteSource, type FileTree } from '../builder/byte-source';
+import { HttpFileTree, readJson, RetryingFileTree, type ByteSource, type FileTree } from '../builder/byte-source';
+import { requestAdapter } from '../engine/browser/webgpu-adapter';
+import { installErrorTransfer } from './error-transfer';
 import { convertCheckpoint, CONVERTER_FORMAT, planConversion, type ConversionPlan } from '../builder/convert';
 import { conversionStorageRefusal, convertedModelName, describeConversionPlan, type ConversionFigures, type ConversionProgress } from '../models/conversion';
 import { formatBytes } from '../models/download-progress';
 import { LOCAL_MODELS_PATH } from '../models/local-model-folder';
-import { CACHE_NAME, DTYPE_SUFFIX } from '../models/model-files';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { openModelCache, readCachedJson } from '../models/browser/model-cache';
 import { modelFolderUrl, parseModelSource } from '../models/model-source';
 import { ConversionJob, conversionKey, type ConversionJobRecord } from './conversion-job';
 import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
@@ -46,14 +49,22 @@ interface Prepared {
 
 async function chooseDtype(dtype: ConvertRequest['dtype']): Promise<QuantizedDtype> {
   if (dtype !== 'auto') return dtype;
-  const gpu = (self.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return adapter?.features.has('shader-f16') ? 'q4f16' : 'q4';
+  return (await requestAdapter())?.features.has('shader-f16') ? 'q4f16' : 'q4';
 }
 
-async function readCachedJson(url: string): Promise<Record<string, unknown> | null> {
-  const response = await (await caches.open(CACHE_NAME)).match(url);
-  return response ? ((await response.json()) as Record<string, unknown>) : null;
+/**
+ * The converter builds Llama too (src/builder/llama-graph.ts), but the page scores only with Qwen2 decoders:
+ * refuse anything else before a byte of weights is read.
+ */
+async function refuseUnscorable(tree: FileTree, source: string): Promise<void> {
+  const configSource = await tree.open('config.json').catch(() => null);
+  if (!configSource) return; // planning says what is missing
+  const modelType = ((await readJson(configSource)) as { model_type?: unknown }).model_type;
+  if (modelType !== 'qwen2') {
+    throw new Error(
+      `${source} is a "${String(modelType)}" model. Referee scores only with Qwen2 decoders (AlphaResearch-RM), so a conversion here would keep a model the page cannot load.`,
+    );
+  }
 }
 
 async function prepare(request: ConvertRequest): Promise<Prepared> {
@@ -65,6 +76,7 @@ async function prepare(request: ConvertRequest): Promise<Prepared> {
     new RetryingFileTree(new HttpFileTree(request.source.trim(), folderUrl), { attempts: 6, delayMs: 1000 }),
   );
   const keptFolder = `${self.location.origin}${LOCAL_MODELS_PATH}${name}/`;
+  await refuseUnscorable(tree, request.source.trim());
   const existingConfig = await readCachedJson(`${keptFolder}config.json`);
   let plan: ConversionPlan;
   try {
@@ -142,7 +154,7 @@ const api: ConvertWorkerApi = {
     });
 
     // Weights first and config.json last, so a model is declared only once its files are all kept.
-    const cache = await caches.open(CACHE_NAME);
+    const cache = await openModelCache();
     const kept: string[] = [];
     let storedBytes = 0;
     try {
@@ -169,4 +181,5 @@ const api: ConvertWorkerApi = {
   },
 };
 
+installErrorTransfer();
 Comlink.expose(api);

@@ -1,42 +1,28 @@
 /// <reference lib="webworker" />
 /**
  * The scoring engine in a Web Worker: the same QwenScorer the CLI uses, on WebGPU when the browser has a
- * hardware adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM, unless the user chose a
- * backend (engine/backend-choice decides, and says why). Exposed with Comlink.
+ * hardware adapter (q4f16 when it supports shader-f16, else q4), otherwise on WASM, unless the caller chose a
+ * backend (engine/backend-choice decides, and says why). Exposed with Comlink as an Engine
+ * (src/engine/engine.ts); the page's side is src/worker/engine-client.ts.
  */
 import { AutoConfig, env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
-import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type AdapterFacts, type BackendPreference } from '../engine/backend-choice';
-import { modelFilesFor, storageRefusal } from '../models/model-files';
-import { estimateModelMemory, type MemoryEstimate } from '../models/model-memory';
-import { loadScorer, ModelLoadError } from '../engine/load-scorer';
+import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type BackendPreference } from '../engine/backend-choice';
+import type { Engine, EngineCapabilities, LoadedModel, LoadProgress, LoadRequest } from '../engine/engine';
+import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
-import type { LoadedModel, LoadProgress, LoadRequest, ScorerWorkerApi } from './scorer-protocol';
-import { downloadPlan, planDownload } from '../models/browser/model-download';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
-import { deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
-import { type BrowserDevice, type Dtype } from '../models/types';
+import { chooseNumThreads } from '../engine/browser/ort-wasm';
+import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
+import { fetchModelFiles } from '../models/browser/model-download';
+import { estimateModelMemory, type MemoryEstimate } from '../models/model-memory';
+import { ModelError } from '../models/model-error';
+import { BROWSER_DEVICES, type BrowserDevice, type Dtype } from '../models/types';
+import { installErrorTransfer } from './error-transfer';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let scorer: QwenScorer | null = null;
-
-/** Files a converted model may lack; Transformers.js does without them. */
-const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
-
-/** What the backend choice needs to know of an adapter. */
-function adapterFacts(adapter: GPUAdapterLike): AdapterFacts {
-  const info = adapter.info ?? {};
-  return {
-    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
-    ...(info.vendor ? { vendor: info.vendor } : {}),
-    ...(info.architecture ? { architecture: info.architecture } : {}),
-    ...(info.device ? { device: info.device } : {}),
-    ...(info.description ? { description: info.description } : {}),
-    shaderF16: adapter.features.has('shader-f16'),
-    ...(adapter.limits?.maxBufferSize ? { maxBufferSize: adapter.limits.maxBufferSize } : {}),
-  };
-}
 
 /**
  * The model's memory estimate at the dtype it would run with on WASM, from its config.json; undefined when
@@ -51,24 +37,33 @@ async function wasmMemory(id: string, dtype: Dtype): Promise<MemoryEstimate | un
   }
 }
 
+function browserDevice(request: LoadRequest): BrowserDevice | undefined {
+  if (request.device === undefined) return undefined;
+  if (!(BROWSER_DEVICES as readonly string[]).includes(request.device)) {
+    throw new ModelError('model-refused', `The page runs models on ${BROWSER_DEVICES.join(' or ')}, not ${request.device}.`);
+  }
+  return request.device as BrowserDevice;
+}
+
 /** The backend, dtype and reasons for a load, and the adapter (requested once per load) when WebGPU was considered. */
 async function chooseDevice(
   request: LoadRequest,
   id: string,
 ): Promise<{ device: BrowserDevice; dtype: Dtype; note: string; adapterNote: string; maxBufferSize?: number; gpu: GPUAdapterLike | null }> {
-  const preference: BackendPreference = request.device ?? request.backend ?? 'auto';
+  const forced = browserDevice(request);
+  const preference: BackendPreference = forced ?? request.backend ?? 'auto';
   const gpu = preference === 'wasm' ? null : await requestAdapter();
   const adapter = gpu && adapterFacts(gpu);
   // Only a software adapter makes the model's size matter to the choice.
   const memory = preference === 'auto' && adapter && softwareRenderer(adapter) ? await wasmMemory(id, request.dtype ?? WASM_DEFAULT_DTYPE) : undefined;
   const choice = chooseBackend({
     preference,
-    preferenceFrom: request.device ? 'address' : 'setting',
+    preferenceFrom: forced ? 'address' : 'setting',
     adapter,
     ...(request.dtype ? { dtype: request.dtype } : {}),
     ...(memory ? { wasmMemory: memory } : {}),
   });
-  if (!choice.ok) throw new ModelLoadError(choice.message);
+  if (!choice.ok) throw new ModelError('model-refused', choice.message);
   return {
     device: choice.device,
     dtype: choice.dtype,
@@ -82,14 +77,25 @@ async function chooseDevice(
 /** The WebGPU device made for the loaded model, when it is not onnxruntime's own. */
 let ownDevice: GPUDeviceLike | null = null;
 
-const api: ScorerWorkerApi = {
-  async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
+/** Subgroups off where onnxruntime's attention gets them wrong, unless the request says otherwise. */
+async function webgpuDevice(request: LoadRequest, gpu: GPUAdapterLike): Promise<GPUDeviceLike | null> {
+  const withoutSubgroups = request.subgroups === undefined ? hasNarrowSubgroups(gpu) : !request.subgroups && gpu.features.has('subgroups');
+  return withoutSubgroups ? deviceWithoutSubgroups(gpu) : null;
+}
+
+function loaded(): QwenScorer {
+  if (!scorer) throw new ModelError('not-loaded', 'No model is loaded');
+  return scorer;
+}
+
+const engine: Engine = {
+  async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadedModel> {
     await scorer?.dispose();
     scorer = null;
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note, adapterNote, maxBufferSize, gpu } = await chooseDevice(request, id);
     ownDevice?.destroy();
-    ownDevice = device === 'webgpu' && gpu && hasNarrowSubgroups(gpu) ? await deviceWithoutSubgroups(gpu) : null;
+    ownDevice = device === 'webgpu' && gpu ? await webgpuDevice(request, gpu) : null;
     const loadBytes = new Map<string, { loaded: number; total: number }>();
     scorer = await loadScorer(id, {
       device,
@@ -97,13 +103,8 @@ const api: ScorerWorkerApi = {
       hasFile: async (path) => (await fetch(new URL(path, folder), { method: 'HEAD' })).ok,
       deviceLimits: { maxBufferSize },
       ...(ownDevice ? { webgpuDevice: ownDevice } : {}),
-      prepareFiles: async (config) => {
-        const cache = await caches.open(env.cacheKey);
-        const plan = await planDownload(folder, modelFilesFor(config, dtype), OPTIONAL_FILES, cache);
-        const refusal = storageRefusal(plan.remainingBytes, request.storage ?? {}, plan.largestRemaining);
-        if (refusal) throw new ModelLoadError(refusal);
-        await downloadPlan(plan, cache, (loaded, total) => onProgress({ phase: 'download', loaded, total }));
-      },
+      prepareFiles: (config) =>
+        fetchModelFiles(folder, config, dtype, request.storage ?? {}, (loaded, total) => onProgress({ phase: 'download', loaded, total })),
       // After the download these are Transformers.js reading the cached files.
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
@@ -113,26 +114,41 @@ const api: ScorerWorkerApi = {
         onProgress({ phase: 'load', loaded: all.reduce((s, f) => s + f.loaded, 0), total: all.reduce((s, f) => s + f.total, 0) });
       },
     });
-    const subgroupNote = ownDevice ? ' Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.' : '';
-    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote };
+    const subgroups = device === 'webgpu' && gpu ? !ownDevice && gpu.features.has('subgroups') : null;
+    const subgroupNote = ownDevice && request.subgroups === undefined ? ' Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.' : '';
+    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote, subgroups };
+  },
+  async capabilities(): Promise<EngineCapabilities> {
+    const gpu = await requestAdapter();
+    const storage = await self.navigator.storage?.estimate?.().catch(() => undefined);
+    return {
+      runtime: 'browser',
+      devices: gpu ? ['webgpu', 'wasm'] : ['wasm'],
+      adapter: gpu ? describeGpuAdapter(gpu) : null,
+      storage: storage ? { quota: storage.quota, usage: storage.usage } : null,
+      wasmThreads: chooseNumThreads(),
+      crossOriginIsolated: self.crossOriginIsolated,
+    };
   },
   async score(idea, options) {
-    if (!scorer) throw new Error('No model is loaded');
-    return scorer.score(idea, options);
+    return loaded().score(idea, options);
   },
   async prompt(idea, profile) {
-    if (!scorer) throw new Error('No model is loaded');
-    return scorer.prompt(idea, profile);
+    return loaded().prompt(idea, profile);
   },
-  async dispose() {
+  async forward(text) {
+    return loaded().lastLogits(text);
+  },
+  async unload() {
     await scorer?.dispose();
     scorer = null;
   },
 };
 
 /**
- * For devtools and the browser tests: makes the runtime fail the way it does when the GPU is lost (the
- * WebGPU device is destroyed; on WASM, where there is no device, the model's sessions are released).
+ * For devtools, benchmarks and the browser tests: forward-pass traces, and a way to make the runtime fail the
+ * way it does when the GPU is lost (the WebGPU device is destroyed; on WASM, where there is no device, the
+ * model's sessions are released).
  */
 (self as unknown as { refereeDiagnostics: unknown }).refereeDiagnostics = {
   /** For benchmarks: from now on, record every forward pass of the loaded model (src/engine/decoder.ts `trace`). */
@@ -148,7 +164,7 @@ const api: ScorerWorkerApi = {
   async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
     if (!scorer) return 'nothing-loaded';
     if (scorer.info.device === 'webgpu') {
-      const device = ownDevice ?? await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device;
+      const device = ownDevice ?? (await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device);
       if (device) {
         device.destroy();
         return 'gpu-device-destroyed';
@@ -159,4 +175,5 @@ const api: ScorerWorkerApi = {
   },
 };
 
-Comlink.expose(api);
+installErrorTransfer();
+Comlink.expose(engine);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { reliability } from '../../evaluation/calibration';
 import { binaryLabel, parseLabelledSet } from '../../evaluation/labelled-set';
 import { evaluate, toEvaluationItems, type EvaluationItem } from '../../evaluation/metrics';
@@ -12,7 +12,6 @@ import { useReferee } from '../store';
 import { CalibrationSection } from './CalibrationSection';
 import { ReliabilityDiagram, RocChart, ScoreScatter } from './Charts';
 import { downloadText } from './download';
-import { startEvaluationRunner } from './evaluate-runner';
 import { useEvaluation } from './evaluate-store';
 import { LabelledTable } from './LabelledTable';
 import { MetricsTable } from './MetricsTable';
@@ -31,7 +30,6 @@ export function EvaluatePanel() {
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const ids = { threshold: useId(), comparison: useId() };
 
-  useEffect(() => startEvaluationRunner(), []);
 
   const items = useMemo<EvaluationItem[]>(() => (set ? toEvaluationItems(set.items, entries.map((e) => e.result ?? null), settings) : []), [set, entries, settings]);
   const scored = entries.filter((e) => e.status === 'scored').length;

@@ -1,6 +1,6 @@
-import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
-import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { indexedDbStorage } from '../persisted-storage';
+import { createJSONStorage, persist } from 'zustand/middleware';
 import type { Calibrator, CalibrationReport, RequestedMethod } from '../../evaluation/calibration';
 import type { LabelledIdea } from '../../evaluation/labelled-set';
 import type { EvaluationSettings } from '../../evaluation/metrics';
@@ -39,6 +39,8 @@ export interface EvaluationState {
   queueAll(): void;
   cancel(): void;
   markScoring(index: number): void;
+  /** Puts an idea that was being scored back in the queue (its run was cut short). */
+  requeue(index: number): void;
   finish(index: number, outcome: ScoreOutcome): void;
   setSettings(patch: Partial<EvaluationSettings>): void;
   setMethod(method: RequestedMethod): void;
@@ -47,11 +49,6 @@ export interface EvaluationState {
   setShowCalibrated(show: boolean): void;
 }
 
-const indexedDbStorage: StateStorage = {
-  getItem: async (name) => (await get<string>(name)) ?? null,
-  setItem: (name, value) => set(name, value),
-  removeItem: (name) => del(name),
-};
 
 const at = (entries: EvaluationEntry[], index: number, change: (e: EvaluationEntry) => EvaluationEntry) => entries.map((e, i) => (i === index ? change(e) : e));
 
@@ -72,6 +69,7 @@ export const useEvaluation = create<EvaluationState>()(
       queueAll: () => setState((s) => ({ entries: s.entries.map((e) => (e.status === 'draft' || e.status === 'failed' ? { status: 'queued' as const } : e)) })),
       cancel: () => setState((s) => ({ entries: s.entries.map((e) => (e.status === 'queued' ? { ...e, status: 'draft' as const } : e)) })),
       markScoring: (index) => setState((s) => ({ entries: at(s.entries, index, (e) => ({ ...e, status: 'scoring' })) })),
+      requeue: (index) => setState((s) => ({ entries: at(s.entries, index, (e) => (e.status === 'scoring' ? { ...e, status: 'queued' } : e)) })),
       finish: (index, outcome) =>
         setState((s) => ({
           entries: at(s.entries, index, () => (outcome.ok ? { status: 'scored', result: outcome.result } : { status: 'failed', error: outcome.error })),

@@ -1,3 +1,6 @@
+import type { AdapterFacts } from '../backend-choice';
+import type { AdapterDescription } from '../engine';
+
 /**
  * The WebGPU adapter as the page's workers see it, and the one device choice they share. Typed here so the
  * workers need no WebGPU type package.
@@ -22,6 +25,35 @@ export interface GPUAdapterLike {
 
 export interface GPUDeviceLike {
   destroy(): void;
+}
+
+/** The adapter as the engine's capabilities report it. */
+export function describeGpuAdapter(adapter: GPUAdapterLike): AdapterDescription {
+  const info = adapter.info ?? {};
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
+    subgroups: adapter.features.has('subgroups'),
+    subgroupMinSize: info.subgroupMinSize ?? null,
+    subgroupMaxSize: info.subgroupMaxSize ?? null,
+    shaderF16: adapter.features.has('shader-f16'),
+    maxBufferSize: adapter.limits?.maxBufferSize ?? null,
+  };
+}
+
+/** What the backend choice needs to know of an adapter. */
+export function adapterFacts(adapter: GPUAdapterLike): AdapterFacts {
+  const info = adapter.info ?? {};
+  return {
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+    ...(info.vendor ? { vendor: info.vendor } : {}),
+    ...(info.architecture ? { architecture: info.architecture } : {}),
+    ...(info.device ? { device: info.device } : {}),
+    ...(info.description ? { description: info.description } : {}),
+    shaderF16: adapter.features.has('shader-f16'),
+    ...(adapter.limits?.maxBufferSize ? { maxBufferSize: adapter.limits.maxBufferSize } : {}),
+  };
 }
 
 /** This worker's WebGPU adapter, or null when the browser offers none. */

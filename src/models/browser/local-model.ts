@@ -4,7 +4,8 @@
  * survives reloads. Stores all of it or nothing.
  */
 import { LOCAL_MODELS_PATH, planLocalModel } from '../local-model-folder';
-import { CACHE_NAME, storageRefusal } from '../model-files';
+import { storageRefusal } from '../model-files';
+import { openModelCache } from './model-cache';
 
 
 /** A picked file with its path inside the picked folder. */
@@ -45,7 +46,7 @@ export async function keepLocalModel(picked: readonly FileWithPath[]): Promise<s
   if ('problem' in plan) throw new Error(plan.problem);
   const refusal = storageRefusal(plan.bytes, (await navigator.storage?.estimate?.().catch(() => undefined)) ?? {}, 0, 'keep');
   if (refusal) throw new Error(refusal);
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await openModelCache();
   const folder = `${location.origin}${LOCAL_MODELS_PATH}${plan.name}/`;
   const stored: string[] = [];
   try {

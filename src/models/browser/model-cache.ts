@@ -22,9 +22,26 @@ export interface CachedModel {
   readonly bytes: number;
 }
 
+/** The one Cache Storage every kept model lives in (Transformers.js's `env.cacheKey`), page and workers alike. */
+export function openModelCache(): Promise<Cache> {
+  return caches.open(CACHE_NAME);
+}
+
+/** Whether this browser keeps the model at `folder` (its config.json is cached): loading it needs no network. */
+export async function isModelKept(folder: string): Promise<boolean> {
+  if (!globalThis.caches) return false;
+  return (await (await openModelCache()).match(new URL('config.json', folder).toString())) !== undefined;
+}
+
+/** A cached JSON file, or null when the cache does not hold it. */
+export async function readCachedJson(url: string): Promise<Record<string, unknown> | null> {
+  const response = await (await openModelCache()).match(url);
+  return response ? ((await response.json()) as Record<string, unknown>) : null;
+}
+
 export async function listCachedModels(): Promise<CachedModel[]> {
   if (!globalThis.caches) return [];
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await openModelCache();
   const folders = new Map<string, { files: number; bytes: number }>();
   const models = new Set<string>();
   for (const request of await cache.keys()) {
@@ -44,7 +61,7 @@ export async function listCachedModels(): Promise<CachedModel[]> {
 }
 
 export async function deleteCachedModel(folder: string): Promise<number> {
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await openModelCache();
   let deleted = 0;
   for (const request of await cache.keys()) {
     if (folderOf(request.url) === folder && (await cache.delete(request))) deleted++;
@@ -57,7 +74,7 @@ export async function deleteCachedModel(folder: string): Promise<number> {
  * conversion stopped while it moved its files in). A build the config declares is a finished model: kept.
  */
 export async function deleteUndeclaredBuild(folder: string, modelFile: string): Promise<number> {
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await openModelCache();
   const config = (await (await cache.match(`${folder}config.json`))?.json().catch(() => null)) as {
     'transformers.js_config'?: { use_external_data_format?: Record<string, number> };
   } | null;

@@ -4,6 +4,10 @@
  * size checked, and the SHA-256 checked where the source publishes one (the hub's LFS files). A file enters
  * the cache only complete and verified.
  */
+import { ModelError } from '../model-error';
+import { modelFilesFor, storageRefusal } from '../model-files';
+import type { Dtype } from '../types';
+import { openModelCache } from './model-cache';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { fileSizeFrom, publishedSha256, rangeStartFrom, versionTagFrom } from '../http-file-info';
@@ -30,7 +34,12 @@ export interface DownloadPlan {
   readonly largestRemaining: number;
 }
 
-export class DownloadError extends Error {}
+/** A download that failed: not found, cut, out of storage or damaged (the code says which). */
+export class DownloadError extends ModelError {}
+
+function httpFailure(path: string, status: number, statusText: string, url: string): DownloadError {
+  return new DownloadError(status === 404 ? 'model-not-found' : 'network', `${path}: HTTP ${status} ${statusText} from ${url}`);
+}
 
 /** A cut connection is retried this many times in a row (any progress resets the count). */
 const MAX_RETRIES = 6;
@@ -54,7 +63,7 @@ export async function planDownload(folder: string, paths: readonly string[], opt
     }
     const head = await fetch(url, { method: 'HEAD', cache: 'no-store' });
     if (head.status === 404 && optional.has(path)) continue;
-    if (!head.ok) throw new DownloadError(`${path}: HTTP ${head.status} ${head.statusText} from ${url}`);
+    if (!head.ok) throw httpFailure(path, head.status, head.statusText, url);
     const size = fileSizeFrom(head.status, head.headers);
     const version = versionTagFrom(head.headers);
     const keptBytes = await PartialDownload.keptBytes({ url, version, size });
@@ -106,7 +115,7 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
     let failures = 0;
     const failed = async (why: string) => {
       if (++failures > MAX_RETRIES) {
-        throw new DownloadError(`The download of ${file.path} kept failing (${why}) after ${MAX_RETRIES} retries; ${partial.size} bytes are kept, and loading again resumes from there.`);
+        throw new DownloadError('download-failed', `The download of ${file.path} kept failing (${why}) after ${MAX_RETRIES} retries; ${partial.size} bytes are kept, and loading again resumes from there.`);
       }
       await sleep(retryDelayMs(failures));
     };
@@ -121,7 +130,7 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
         continue;
       }
       if (!response.ok || !response.body) {
-        throw new DownloadError(`${file.path}: HTTP ${response.status} ${response.statusText} from ${file.url}`);
+        throw httpFailure(file.path, response.status, response.statusText, file.url);
       }
       const tag = versionTagFrom(response.headers);
       if (offset > 0 && file.version !== null && tag !== null && tag !== file.version) {
@@ -134,7 +143,7 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
         // The server sent the whole file instead of the rest (no Range support): take it from the start.
         if (response.status !== 200) {
           await response.body.cancel();
-          throw new DownloadError(`${file.path}: the server answered a resume request with HTTP ${response.status}`);
+          throw new DownloadError('download-failed', `${file.path}: the server answered a resume request with HTTP ${response.status}`);
         }
         restart();
       }
@@ -152,6 +161,7 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
         if ((error as Error).name === 'QuotaExceededError') {
           await reader.cancel().catch(() => undefined);
           throw new DownloadError(
+            'storage',
             `This browser ran out of storage for Referee while downloading ${file.path} (${partial.size} bytes of it are kept). ` +
               'Free some space (delete kept models, or other sites’ data) and load again: the download resumes from there.',
           );
@@ -168,6 +178,7 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
         onBytes(-partial.size);
         await partial.remove();
         throw new DownloadError(
+          'download-failed',
           `${file.path} arrived damaged: its SHA-256 is ${actual}, but the source publishes ${file.sha256}. Nothing was kept; try again, and if it repeats the source's copy is broken.`,
         );
       }
@@ -179,4 +190,25 @@ async function downloadFile(file: PlannedFile, cache: Cache, onBytes: (delta: nu
   } finally {
     partial.close();
   }
+}
+
+/** Files a converted model may lack; Transformers.js does without them. */
+const OPTIONAL_FILES: ReadonlySet<string> = new Set(['generation_config.json']);
+
+/**
+ * Fetches the files a model needs at `dtype` (from its config.json) into the model cache, after checking that
+ * the browser has room for what is still missing.
+ */
+export async function fetchModelFiles(
+  folder: string,
+  config: Record<string, unknown>,
+  dtype: Dtype,
+  storage: { readonly quota?: number; readonly usage?: number },
+  onBytes: (loaded: number, total: number) => void,
+): Promise<void> {
+  const cache = await openModelCache();
+  const plan = await planDownload(folder, modelFilesFor(config, dtype), OPTIONAL_FILES, cache);
+  const refusal = storageRefusal(plan.remainingBytes, storage, plan.largestRemaining);
+  if (refusal) throw new DownloadError('storage', refusal);
+  await downloadPlan(plan, cache, onBytes);
 }

@@ -1,6 +1,9 @@
+/**
+ * The model probe page (probe.html): one raw forward pass of a served model through the page's engine, shown
+ * as JSON (the browser half of the engine's parity tests). Its address, and what it shows.
+ */
+import type { AdapterDescription, LastLogits } from '../engine/engine';
 import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../models/types';
-/** Messages between the page and src/worker/probe.worker.ts (the one-shot "model probe"). */
-
 
 export interface ProbeRequest {
   /** Model folder name under /models/ (hub-style: config.json, tokenizer.json, onnx/model*.onnx). */
@@ -10,36 +13,19 @@ export interface ProbeRequest {
   text: string;
   /**
    * WebGPU only: false runs on a device created without the `subgroups` feature (`?subgroups=0`), which keeps
-   * onnxruntime's attention off its subgroup-shuffle flash-attention kernel. Default: the runtime's own device.
+   * onnxruntime's attention off its subgroup-shuffle flash-attention kernel; true (`?subgroups=1`) runs on the
+   * runtime's own device. Default: the engine's rule (off where the adapter's subgroups are narrow).
    */
   subgroups?: boolean;
 }
 
-/** What the probe's WebGPU adapter offers (null on WASM). */
-export interface ProbeAdapter {
-  vendor: string;
-  architecture: string;
-  isFallbackAdapter: boolean;
-  subgroups: boolean;
-  subgroupMinSize: number | null;
-  subgroupMaxSize: number | null;
-  shaderF16: boolean;
-}
-
-export interface ProbeResult {
+export interface ProbeResult extends Omit<LastLogits, 'milliseconds'> {
   model: string;
   device: BrowserDevice;
   dtype: Dtype;
   text: string;
-  /** Token ids of `text` as the model's tokenizer encodes it (no special tokens added by the probe). */
-  inputIds: number[];
-  /** Dims of the model's logits output, e.g. [1, seq, vocab]. */
-  logitsDims: number[];
-  /** Logits of the last position, as float32 values. */
-  lastLogits: number[];
-  argmax: number;
   /** The WebGPU adapter, and whether the device the model ran on had `subgroups` (null on WASM). */
-  adapter: ProbeAdapter | null;
+  adapter: AdapterDescription | null;
   deviceSubgroups: boolean | null;
   /** ORT WASM thread count the worker configured. */
   numThreads: number;
@@ -48,12 +34,7 @@ export interface ProbeResult {
   runMs: number;
 }
 
-export type ProbeStage = 'starting' | 'loading-tokenizer' | 'loading-model' | 'running';
-
-export type ProbeMessage =
-  | { type: 'stage'; stage: ProbeStage }
-  | { type: 'result'; result: ProbeResult }
-  | { type: 'error'; message: string; stack?: string };
+export type ProbeStage = 'starting' | 'loading-model' | 'running';
 
 export function isProbeDtype(value: string): value is Dtype {
   return (DTYPES as readonly string[]).includes(value);

@@ -1,0 +1,96 @@
+import type { IdeaInput } from '../scoring/idea-input';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
+import type { Device, Dtype } from '../models/types';
+import type { BackendPreference } from './backend-choice';
+import type { ModelInfo, ScoreOptions, ScoreOutcome } from './scorer-types';
+
+/**
+ * The one interface every room that scores talks to: the engine in Node (src/engine/node/node-engine.ts), the
+ * engine inside the page's worker (src/worker/scorer.worker.ts), and the page's client of that worker
+ * (src/worker/engine-client.ts), as WebLLM's MLCEngineInterface is implemented on both sides of its worker.
+ * Its methods reject with ModelError (src/models/model-error.ts), whose code survives the worker boundary.
+ */
+export interface Engine {
+  /** Loads a model (replacing the one loaded), reporting download and load progress. */
+  load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): Promise<LoadedModel>;
+  /** What this engine's machine offers: runtimes, the WebGPU adapter, storage. Needs no model. */
+  capabilities(): Promise<EngineCapabilities>;
+  score(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome>;
+  /** The exact chat-templated prompt string the model sees for an idea. */
+  prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string>;
+  /** One raw forward pass over `text` (no template, no special tokens added): the last position's logits. */
+  forward(text: string): Promise<LastLogits>;
+  /** Releases the model (and, in the page, its worker). */
+  unload(): Promise<void>;
+}
+
+export interface LoadRequest {
+  /** A folder, a URL of one, a Hugging Face repo id, a folder this site serves, or `local:<name>`. */
+  readonly source: string;
+  /** Forced by the caller (the CLI's device, the page's `?device=`); otherwise the backend setting decides. */
+  readonly device?: Device;
+  /** The page's Backend setting (default `auto`: engine/backend-choice picks). */
+  readonly backend?: BackendPreference;
+  readonly dtype?: Dtype;
+  readonly revision?: string;
+  /** Cap on prompt tokens (default: the model's context). */
+  readonly maxPromptTokens?: number;
+  /** The page's `navigator.storage.estimate()`, checked against the bytes still to download. */
+  readonly storage?: { readonly quota?: number; readonly usage?: number };
+  /**
+   * WebGPU in a browser: false runs on a device created without the `subgroups` feature, true on the
+   * runtime's own device. Default: without subgroups where the adapter's are narrower than 32 lanes, which
+   * onnxruntime-web's attention gets wrong.
+   */
+  readonly subgroups?: boolean;
+}
+
+/** `download`: fetching into the browser's cache (bytes over all files); `load`: reading it into the runtime. */
+export interface LoadProgress {
+  readonly phase: 'download' | 'load';
+  readonly loaded: number;
+  readonly total: number;
+}
+
+export interface LoadedModel extends ModelInfo {
+  /** Why this device and dtype, in words for the user. */
+  readonly deviceNote: string;
+  /** The WebGPU adapter in a few words (software or not, shader-f16, buffer limit). */
+  readonly adapterNote?: string;
+  /** WebGPU: whether the device the model runs on has `subgroups`; null elsewhere. */
+  readonly subgroups: boolean | null;
+}
+
+export interface AdapterDescription {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly isFallbackAdapter: boolean;
+  readonly subgroups: boolean;
+  readonly subgroupMinSize: number | null;
+  readonly subgroupMaxSize: number | null;
+  readonly shaderF16: boolean;
+  readonly maxBufferSize: number | null;
+}
+
+export interface EngineCapabilities {
+  readonly runtime: 'browser' | 'node';
+  /** The devices a load may ask for here. */
+  readonly devices: readonly Device[];
+  /** The browser's WebGPU adapter; null where there is none (or in Node, which does not ask). */
+  readonly adapter: AdapterDescription | null;
+  /** What the browser lets the app store; null in Node. */
+  readonly storage: { readonly quota?: number; readonly usage?: number } | null;
+  /** WASM threads onnxruntime-web uses (they need cross-origin isolation); null in Node. */
+  readonly wasmThreads: number | null;
+  readonly crossOriginIsolated: boolean | null;
+}
+
+export interface LastLogits {
+  /** Token ids of the text as the model's tokenizer encodes it. */
+  readonly inputIds: number[];
+  /** Dims of the logits the pass produced, e.g. [1, 1, vocab] (only the last position is kept). */
+  readonly logitsDims: number[];
+  readonly lastLogits: number[];
+  readonly argmax: number;
+  readonly milliseconds: number;
+}

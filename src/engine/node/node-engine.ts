@@ -1,0 +1,74 @@
+import type { IdeaInput } from '../../scoring/idea-input';
+import type { PromptProfileId } from '../../scoring/prompt-profiles';
+import { ModelError } from '../../models/model-error';
+import { useModelSource } from '../../models/node/model-source';
+import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadRequest } from '../engine';
+import { loadScorer } from '../load-scorer';
+import type { QwenScorer } from '../qwen-scorer';
+import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
+
+/** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
+const NODE_DEVICES = ['cpu', 'webgpu'] as const;
+
+/** The Engine in Node (the CLI, research-agent pipelines): the scorer loaded in this process. */
+export class NodeEngine implements Engine {
+  private scorer: QwenScorer | null = null;
+  private loadedInfo: LoadedModel | null = null;
+
+  async load(request: LoadRequest): Promise<LoadedModel> {
+    await this.unload();
+    const device = request.device ?? 'cpu';
+    if (!(NODE_DEVICES as readonly string[]).includes(device)) {
+      throw new ModelError('model-refused', `In Node, models run on ${NODE_DEVICES.join(' or ')}, not ${device}.`);
+    }
+    let source: Awaited<ReturnType<typeof useModelSource>>;
+    try {
+      source = await useModelSource(request.source);
+    } catch (error) {
+      throw new ModelError('model-not-found', (error as Error).message);
+    }
+    this.scorer = await loadScorer(source.id, {
+      dtype: request.dtype ?? 'q4',
+      device: device as (typeof NODE_DEVICES)[number],
+      hasFile: source.hasFile,
+      ...(request.revision !== undefined ? { revision: request.revision } : {}),
+      ...(request.maxPromptTokens !== undefined ? { maxPromptTokens: request.maxPromptTokens } : {}),
+    });
+    const deviceNote = device === 'cpu' ? 'onnxruntime-node on the CPU' : 'onnxruntime-node’s WebGPU execution provider';
+    return (this.loadedInfo = { ...this.scorer.info, deviceNote, subgroups: null });
+  }
+
+  /** The loaded model; read it after `load` resolved. */
+  get info(): LoadedModel {
+    if (!this.loadedInfo) throw new ModelError('not-loaded', 'No model is loaded');
+    return this.loadedInfo;
+  }
+
+  async capabilities(): Promise<EngineCapabilities> {
+    return { runtime: 'node', devices: NODE_DEVICES, adapter: null, storage: null, wasmThreads: null, crossOriginIsolated: null };
+  }
+
+  async score(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome> {
+    return this.loaded().score(idea, options);
+  }
+
+  async prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string> {
+    return this.loaded().prompt(idea, profile);
+  }
+
+  async forward(text: string): Promise<LastLogits> {
+    return this.loaded().lastLogits(text);
+  }
+
+  async unload(): Promise<void> {
+    const scorer = this.scorer;
+    this.scorer = null;
+    this.loadedInfo = null;
+    await scorer?.dispose();
+  }
+
+  private loaded(): QwenScorer {
+    if (!this.scorer) throw new ModelError('not-loaded', 'No model is loaded');
+    return this.scorer;
+  }
+}

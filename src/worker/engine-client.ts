@@ -1,0 +1,147 @@
+import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadProgress, LoadRequest } from '../engine/engine';
+import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
+import { ModelError } from '../models/model-error';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { PromptProfileId } from '../scoring/prompt-profiles';
+import { hungRunMessage, slowerPace, watchdogBoundMs, worstCasePasses } from './score-watchdog';
+import { WorkerHandle, type WorkerSession } from './worker-handle';
+
+export interface EngineClientOptions {
+  /** A fixed watchdog bound (ms) in place of the adaptive one, read at each run; undefined keeps the adaptive one. */
+  readonly hangBoundMs?: () => number | undefined;
+}
+
+const loadCancelled = () => new ModelError('cancelled', 'The worker was stopped before the model loaded');
+
+/**
+ * The page's Engine: the engine in src/worker/scorer.worker.ts, through one worker handle. A runtime that
+ * failed once stays broken (Transformers.js keeps the error; a lost GPU device does not come back), so after
+ * any model error the worker is stopped; the next call starts a fresh one and loads the model again. The
+ * queue lives in the page, so nothing is lost.
+ */
+export class EngineClient implements Engine {
+  private readonly worker: WorkerHandle<Engine>;
+  private loadedInfo: LoadedModel | null = null;
+  private loaded: Promise<LoadedModel> | null = null;
+  private request: LoadRequest | null = null;
+  private onProgress: (progress: LoadProgress) => void = () => {};
+  /** The slowest milliseconds per forward pass measured in the current worker. */
+  private slowestPace: number | null = null;
+  private runs: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    createWorker: () => Worker,
+    private readonly options: EngineClientOptions = {},
+  ) {
+    this.worker = new WorkerHandle<Engine>(createWorker);
+  }
+
+  load(request: LoadRequest, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadedModel> {
+    this.request = request;
+    this.onProgress = onProgress;
+    this.stop(loadCancelled());
+    return this.ensureLoaded();
+  }
+
+  /** The loaded model; read it after `load` resolved. */
+  get info(): LoadedModel {
+    if (!this.loadedInfo) throw new ModelError('not-loaded', 'No model is loaded yet');
+    return this.loadedInfo;
+  }
+
+  capabilities(): Promise<EngineCapabilities> {
+    return this.worker.call(({ remote }) => remote.capabilities());
+  }
+
+  async unload(): Promise<void> {
+    this.request = null;
+    this.stop();
+  }
+
+  /** Stops a load in progress: its promise rejects with a `cancelled` ModelError, and nothing loads until `load` again. */
+  cancelLoad(): void {
+    this.request = null;
+    this.stop(loadCancelled());
+  }
+
+  /**
+   * Runs one at a time (the queue and the Evaluate panel share the worker), so the watchdog times a run and
+   * not its wait behind another. A run that outlasts the watchdog is a model error: the worker is replaced.
+   */
+  score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    const run = this.runs.then(() => this.scoreNow(idea, options));
+    this.runs = run.catch(() => undefined);
+    return run;
+  }
+
+  async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
+    await this.ensureLoaded();
+    return this.worker.call(({ remote }) => remote.prompt(idea, profile));
+  }
+
+  async forward(text: string): Promise<LastLogits> {
+    await this.ensureLoaded();
+    return this.worker.call(({ remote }) => remote.forward(text));
+  }
+
+  private async scoreNow(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome> {
+    // Only the worker that failed is stopped: a newer one (a load that superseded it) is left alone.
+    let session: WorkerSession<Engine> | null = null;
+    try {
+      await this.ensureLoaded();
+      const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, worstCasePasses(options.maxNewTokens, options.readoutMaxForwards));
+      const started = performance.now();
+      const outcome = await this.worker.call((s) => {
+        session = s;
+        return withDeadline<ScoreOutcome>(s.remote.score(idea, options), bound);
+      });
+      if (outcome === 'hung') {
+        (session as WorkerSession<Engine> | null)?.stop();
+        return { ok: false, error: { code: 'model-error', message: hungRunMessage(bound) } };
+      }
+      if (outcome.ok) {
+        this.slowestPace = slowerPace(this.slowestPace, { milliseconds: performance.now() - started, forwardPasses: outcome.result.provenance.forwardPasses });
+      } else if (outcome.error.code === 'model-error') {
+        (session as WorkerSession<Engine> | null)?.stop();
+      }
+      return outcome;
+    } catch (error) {
+      (session as WorkerSession<Engine> | null)?.stop();
+      const stopped = error instanceof ModelError && (error.code === 'worker-stopped' || error.code === 'cancelled');
+      return { ok: false, error: { code: 'model-error', message: stopped ? 'The scoring worker was stopped before it answered.' : (error as Error).message } };
+    }
+  }
+
+  private ensureLoaded(): Promise<LoadedModel> {
+    const request = this.request;
+    if (!request) return Promise.reject(new ModelError('not-loaded', 'No model chosen'));
+    const onProgress = this.onProgress;
+    this.loaded ??= this.worker.call(async (session) => {
+      try {
+        return (this.loadedInfo = await session.remote.load(request, session.callback(onProgress)));
+      } catch (error) {
+        // A failed load leaves a broken runtime: the next call starts a fresh worker and loads again.
+        if (session.isCurrent()) this.stop(error as Error);
+        throw error;
+      }
+    });
+    return this.loaded;
+  }
+
+  private stop(reason?: Error): void {
+    this.slowestPace = null;
+    this.loaded = null;
+    this.worker.terminate(reason);
+  }
+}
+
+/** Resolves with the run's answer, or `hung` once `boundMs` has passed without one. */
+function withDeadline<T>(run: Promise<T>, boundMs: number): Promise<T | 'hung'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), boundMs)));
+  return Promise.race([run, hung]).finally(() => clearTimeout(timer));
+}
+
+export function createScorerWorker(): Worker {
+  return new Worker(new URL('./scorer.worker.ts', import.meta.url), { type: 'module', name: 'referee-scorer' });
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeEngine } from '../../src/engine/node/node-engine';
+import { ModelError } from '../../src/models/model-error';
+
+const FIXTURES = resolve('.fixtures');
+
+/** The Engine interface in Node: the same load/forward/score/unload the page's worker serves. */
+describe('NodeEngine', () => {
+  const engine = new NodeEngine();
+  beforeAll(async () => {
+    await engine.load({ source: `${FIXTURES}/tiny-random-qwen2`, dtype: 'fp32' });
+  });
+  afterAll(() => engine.unload());
+
+  it('reports what it loaded and what the machine offers', async () => {
+    expect(engine.info).toMatchObject({ id: 'tiny-random-qwen2', dtype: 'fp32', device: 'cpu', subgroups: null });
+    expect(await engine.capabilities()).toMatchObject({ runtime: 'node', devices: ['cpu', 'webgpu'], adapter: null });
+  });
+
+  it('forward gives the last position’s logits of the converter’s own reference run', async () => {
+    const expected = JSON.parse(readFileSync(`${FIXTURES}/tiny-random-qwen2/expected-logits.fp32.json`, 'utf8')) as { text: string; input_ids: number[]; logits: number[] };
+    const result = await engine.forward(expected.text);
+    expect(result.inputIds).toEqual(expected.input_ids);
+    expect(result.lastLogits).toHaveLength(expected.logits.length);
+    const worst = result.lastLogits.reduce((most, x, i) => Math.max(most, Math.abs(x - expected.logits[i]!)), 0);
+    expect(worst).toBeLessThan(1e-4);
+    const best = expected.logits.reduce((top, x, i) => (x > expected.logits[top]! ? i : top), 0);
+    expect(result.argmax).toBe(best);
+  });
+
+  it('refuses a device Node does not have, and a missing folder, with ModelError codes', async () => {
+    const other = new NodeEngine();
+    await expect(other.load({ source: `${FIXTURES}/tiny-random-qwen2`, device: 'wasm' })).rejects.toMatchObject({ code: 'model-refused' });
+    const missing = await other.load({ source: 'no-such-folder-here' }).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ModelError);
+    expect((missing as ModelError).code).toBe('model-not-found');
+    await expect(other.score({ text: 'An idea.' })).rejects.toMatchObject({ code: 'not-loaded' });
+  });
+});
