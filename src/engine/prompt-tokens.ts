@@ -8,6 +8,7 @@ export interface ChatTokenizer {
 }
 
 const TITLE_SENTINEL = '\u0000referee-title\u0000';
+const TEXT_SENTINEL = '\u0000referee-text\u0000';
 
 export function promptText(tokenizer: ChatTokenizer, profile: PromptProfileId, idea: { title?: string; text: string }): string {
   return tokenizer.apply_chat_template(scoringMessages(PROMPT_PROFILES[profile], idea), {
@@ -29,6 +30,97 @@ export function instructionPrefixText(tokenizer: ChatTokenizer, profile: PromptP
 
 export function encode(tokenizer: ChatTokenizer, text: string): number[] {
   return tokenizer.encode(text, { add_special_tokens: false });
+}
+
+/** The rendered prompt in order: the template's text, and the idea's title and text where it puts them. */
+export interface PromptPart {
+  readonly text: string;
+  readonly fromIdea: boolean;
+}
+
+/** The prompt of `promptText`, cut where the idea's title and text go (found by rendering sentinels). */
+export function promptParts(tokenizer: ChatTokenizer, profile: PromptProfileId, idea: { title?: string; text: string }): PromptPart[] {
+  const rendered = promptText(tokenizer, profile, { title: TITLE_SENTINEL, text: TEXT_SENTINEL });
+  const [before, afterTitle, ...more] = rendered.split(TITLE_SENTINEL);
+  const [between, after, ...extra] = (afterTitle ?? '').split(TEXT_SENTINEL);
+  if (before === undefined || afterTitle === undefined || more.length > 0 || between === undefined || after === undefined || extra.length > 0) {
+    throw new Error('the chat template must place the idea’s title and text exactly once');
+  }
+  return [
+    { text: before, fromIdea: false },
+    { text: idea.title ?? '', fromIdea: true },
+    { text: between, fromIdea: false },
+    { text: idea.text, fromIdea: true },
+    { text: after, fromIdea: false },
+  ];
+}
+
+/**
+ * Encodes prompts so that control tokens come only from the chat template. The tokenizer cuts its input at
+ * every added-token string (`<|im_end|>`, `<|im_start|>`, `<|endoftext|>`, …) wherever it appears, so an idea
+ * holding one could close the user's turn and write the reviewer's answer itself. Here the template's parts
+ * are cut at those strings as the tokenizer would cut them, and every run of text between two template
+ * control tokens (template text and idea text together) is encoded by a copy of the tokenizer that knows no
+ * added tokens: idea text that holds no control string encodes exactly as before, token for token.
+ */
+export class PromptEncoder {
+  private readonly controlPattern: RegExp | null;
+
+  constructor(
+    private readonly tokenizer: ChatTokenizer,
+    private readonly textOnly: ChatTokenizer,
+    /** Every added-token string with its id. */
+    private readonly controls: ReadonlyMap<string, number>,
+  ) {
+    const strings = [...controls.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.controlPattern = strings.length > 0 ? new RegExp(`(${strings.join('|')})`) : null;
+  }
+
+  /** From a Transformers.js tokenizer: its copy without added tokens is built from the same tokenizer.json. */
+  static for(tokenizer: ChatTokenizer): PromptEncoder {
+    const t = tokenizer as ChatTokenizer & { _tokenizerJSON?: { added_tokens?: { content: string; id: number }[] }; _tokenizerConfig?: unknown };
+    const json = t._tokenizerJSON;
+    if (!json || !Array.isArray(json.added_tokens)) throw new Error('the tokenizer does not expose its tokenizer.json');
+    const Tokenizer = tokenizer.constructor as new (json: unknown, config: unknown) => ChatTokenizer;
+    const textOnly = new Tokenizer({ ...json, added_tokens: [] }, t._tokenizerConfig);
+    return new PromptEncoder(tokenizer, textOnly, new Map(json.added_tokens.map((a) => [a.content, a.id])));
+  }
+
+  /** The control-token strings the tokenizer knows, longest first. */
+  get controlStrings(): string[] {
+    return [...this.controls.keys()].sort((a, b) => b.length - a.length);
+  }
+
+  /** Token ids of the prompt; `specialsInIdea` encodes control strings in the idea as control tokens (the original scripts' behaviour). */
+  encodePrompt(parts: readonly PromptPart[], specialsInIdea = false): number[] {
+    if (specialsInIdea) return encode(this.tokenizer, parts.map((p) => p.text).join(''));
+    const ids: number[] = [];
+    let run = '';
+    const flush = () => {
+      if (run) ids.push(...encode(this.textOnly, run));
+      run = '';
+    };
+    for (const part of parts) {
+      if (part.fromIdea || !this.controlPattern) {
+        run += part.text;
+        continue;
+      }
+      for (const [i, piece] of part.text.split(this.controlPattern).entries()) {
+        if (i % 2 === 0) {
+          run += piece;
+        } else {
+          flush();
+          ids.push(this.controls.get(piece)!);
+        }
+      }
+    }
+    flush();
+    return ids;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether `prefix` is a token prefix of `ids` (BPE may merge across the boundary; then it is not). */

@@ -5,7 +5,9 @@ import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove }
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, truncateCache, type CausalLm, type KvCache } from './decoder';
-import { encode, instructionPrefixText, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import { encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import { gamingSignals, hasFlaggedSpans, withoutFlaggedSpans } from '../scoring/gaming-signals';
+import { compareCounterfactual } from '../scoring/counterfactual';
 import { scoreInOrder } from './score-in-order';
 import type { LastLogits } from './engine';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
@@ -19,6 +21,8 @@ export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
   maxNewTokens: 1000,
   readoutMinProbability: 1e-3,
   readoutMaxForwards: 32,
+  tokenizeSpecialsInText: false,
+  counterfactual: null,
 };
 
 /** Tokens the readout may still need after the prompt: `\boxed{`, up to six characters and `}`. */
@@ -47,6 +51,8 @@ export class QwenScorer implements Scorer {
   readonly decoder: Decoder;
   private readonly prefixes = new Map<PromptProfileId, Promise<PrefixCache>>();
   private readonly boxTokens: number[];
+  /** Encodes prompts with control tokens only where the chat template puts them. */
+  private readonly prompts: PromptEncoder;
   private readonly eosTokens: Set<number>;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -60,6 +66,7 @@ export class QwenScorer implements Scorer {
   ) {
     this.decoder = new Decoder(model, cachesReadable);
     this.boxTokens = encode(tokenizer, BOX_OPENING);
+    this.prompts = PromptEncoder.for(tokenizer);
     if (tokenizer.decode(this.boxTokens) !== BOX_OPENING) throw new Error('the tokenizer cannot round-trip \\boxed{');
     this.eosTokens = new Set(eosTokenIds);
   }
@@ -85,6 +92,11 @@ export class QwenScorer implements Scorer {
     const run = this.queue.then(() => this.scoreNow(idea, { ...DEFAULT_SCORE_OPTIONS, ...options }));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The prompt's token ids for an idea; `specialsInIdea` as the original scripts encode it (see ScoreOptions). */
+  promptTokenIds(idea: IdeaInput, profile: PromptProfileId = 'paper', specialsInIdea = false): number[] {
+    return this.prompts.encodePrompt(promptParts(this.tokenizer, profile, idea), specialsInIdea);
   }
 
   /** One forward pass over `text` as the tokenizer encodes it (no template): the last position's logits. */
@@ -134,12 +146,24 @@ export class QwenScorer implements Scorer {
     return prefix;
   }
 
+  /** The idea's score, its gaming signals, and (when asked for) the counterfactual score without the flagged text. */
   private async scoreIdea(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
+    const result = await this.scoreText(idea, options);
+    const signals = gamingSignals(idea, this.prompts.controlStrings);
+    if (!options.counterfactual || !hasFlaggedSpans(signals)) return { ...result, signals };
+    const stripped = withoutFlaggedSpans(idea, signals);
+    const counterfactual = stripped.text
+      ? compareCounterfactual(result, await this.scoreText(stripped, options), options.counterfactual)
+      : undefined;
+    return { ...result, signals, ...(counterfactual ? { counterfactual } : {}) };
+  }
+
+  private async scoreText(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
     const started = Date.now();
     if (typeof idea.text !== 'string' || idea.text.trim() === '') {
       throw new IdeaRejected('empty-idea', 'The idea is empty: give its text (an abstract or proposal).');
     }
-    const promptIds = encode(this.tokenizer, promptText(this.tokenizer, options.profile, idea));
+    const promptIds = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, idea), options.tokenizeSpecialsInText);
     const limit = this.info.maxPromptTokens;
     if (promptIds.length + ANSWER_ROOM > limit) {
       const ideaTokens = encode(this.tokenizer, `${idea.title ?? ''}\n${idea.text}`).length;
@@ -312,6 +336,7 @@ export class QwenScorer implements Scorer {
       provenance: {
         model: { id: this.info.id, revision: this.info.revision, dtype: this.info.dtype, device: this.info.device },
         profile: options.profile,
+        ideaControlTokens: options.tokenizeSpecialsInText ? 'as-control' : 'as-text',
         app: { name: 'referee', version: APP_VERSION },
         tokens: parts.tokens,
         forwardPasses: this.decoder.forwardPasses - parts.passesBefore,

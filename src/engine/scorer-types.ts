@@ -42,6 +42,21 @@ export interface ScoreOptions {
   readonly readoutMinProbability: number;
   /** At most this many readout continuations per idea. */
   readonly readoutMaxForwards: number;
+  /**
+   * Encode control-token strings inside the idea as control tokens, as the original scripts do (exact
+   * replication only: an idea can then close the user's turn and answer for the reviewer). Off by default.
+   */
+  readonly tokenizeSpecialsInText: boolean;
+  /** Score the idea again without its flagged spans and report the change (costs a second scoring); null: off. */
+  readonly counterfactual: CounterfactualThreshold | null;
 }
+
+/** The change that marks a result as moved by its flagged text. */
+export interface CounterfactualThreshold {
+  readonly points: number;
+  readonly pAccept: number;
+}
+
+export const DEFAULT_COUNTERFACTUAL_THRESHOLD: CounterfactualThreshold = { points: 0.5, pAccept: 0.1 };
 
 export type ScoreOutcome = { readonly ok: true; readonly result: ScoreResult } | { readonly ok: false; readonly error: IdeaError };

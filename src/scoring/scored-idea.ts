@@ -28,6 +28,11 @@ export const ProvenanceSchema = z.object({
     device: z.string(),
   }),
   profile: z.enum(['paper', 'agent']),
+  /**
+   * How control-token strings inside the idea (`<|im_end|>`, …) were encoded: as ordinary text (the default),
+   * or as control tokens, as the original scripts do (`--tokenize-specials-in-text`). Absent in older exports.
+   */
+  ideaControlTokens: z.enum(['as-text', 'as-control']).optional(),
   app: z.object({ name: z.literal('referee'), version: z.string() }),
   tokens: z.object({
     /** The whole chat-templated prompt. */
@@ -47,6 +52,26 @@ export const ProvenanceSchema = z.object({
   scoredAt: z.string(),
 });
 
+export const SignalSchema = z.object({
+  kind: z.enum(['boxed-score', 'control-token', 'reviewer-instruction', 'length']),
+  label: z.string(),
+  excerpt: z.string(),
+  span: z.object({ field: z.enum(['title', 'text']), start: z.number().int(), end: z.number().int() }).nullable(),
+});
+
+/** The idea scored again with its flagged spans removed (opt-in), and how far the flagged text moved it. */
+export const CounterfactualSchema = z.object({
+  greedy: z.number().nullable(),
+  expected: z.number().nullable(),
+  pAbove: probability,
+  pass: z.boolean().nullable(),
+  /** This score less the counterfactual one: how much the flagged text added. */
+  delta: z.object({ greedy: z.number().nullable(), expected: z.number().nullable(), pAbove: z.number() }),
+  /** What counts as moved: a change of at least `points` in a score, or `pAccept` in P(accept). */
+  threshold: z.object({ points: z.number(), pAccept: z.number() }),
+  moved: z.boolean(),
+});
+
 export const ScoreResultSchema = z.object({
   /** The paper's number: greedy decoding parsed with the original rule; null is "no score". */
   greedy: z.object({ score: z.number().nullable(), answer: z.string() }),
@@ -58,6 +83,9 @@ export const ScoreResultSchema = z.object({
   pAbove: probability,
   decision: DecisionSchema,
   provenance: ProvenanceSchema,
+  /** Signs that the text is written at the reviewer (src/scoring/gaming-signals.ts); they never change the score. */
+  signals: z.array(SignalSchema).optional(),
+  counterfactual: CounterfactualSchema.optional(),
 });
 
 export const IdeaErrorSchema = z.object({ code: z.string(), message: z.string() });
@@ -88,6 +116,7 @@ export const ExportSchema = z.object({
 });
 
 export type ScoreResult = z.infer<typeof ScoreResultSchema>;
+export type Counterfactual = z.infer<typeof CounterfactualSchema>;
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 export type ScoredIdea = z.infer<typeof ScoredIdeaSchema>;
 export type IdeaError = z.infer<typeof IdeaErrorSchema>;
