@@ -1,3 +1,4 @@
+import { MarkedText, SignalsBadge, useIdeaSignals } from './IdeaSignals';
 import { useMemo, useState } from 'react';
 import { withSettings, type IdeaEntry } from '../scoring/idea-list';
 import type { DecisionSettings } from '../scoring/score-stats';
@@ -83,6 +84,7 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
   const [draft, setDraft] = useState({ title: idea.title ?? '', text: idea.text });
   const result = idea.result ? withSettings(idea.result, settings) : null;
   const name = idea.title ?? idea.text.slice(0, 40);
+  const signals = useIdeaSignals(idea, idea.result, idea.stale === true);
   return (
     <tr data-testid="idea-row" data-idea-id={idea.id} data-status={idea.status}>
       <td>{position}</td>
@@ -105,8 +107,15 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
           </form>
         ) : (
           <>
-            {idea.title && <strong data-testid="idea-title">{idea.title}</strong>}
-            <p data-testid="idea-text">{idea.text}</p>
+            {idea.title && (
+              <strong data-testid="idea-title">
+                <MarkedText text={idea.title} field="title" signals={signals} />
+              </strong>
+            )}
+            <p data-testid="idea-text">
+              <MarkedText text={idea.text} field="text" signals={signals} />
+            </p>
+            <SignalsBadge signals={signals} result={result} />
           </>
         )}
         <span className={`status ${idea.status}`} data-testid="status">

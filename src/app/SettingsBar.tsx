@@ -33,6 +33,40 @@ export function SettingsBar() {
           <option value="agent">agent (AlphaResearch loop)</option>
         </select>
       </label>
+      <label title="Score ideas with flagged text (reviewer instructions, control tokens, a \boxed{}) again without it, and show how far it moved the score. Costs a second scoring for those ideas.">
+        <input
+          type="checkbox"
+          checked={settings.counterfactual === true}
+          onChange={(e) => setSettings({ counterfactual: e.target.checked })}
+        />{' '}
+        Check flagged text
+      </label>
+      {settings.counterfactual && (
+        <label>
+          moved when the score changes by ≥{' '}
+          <input
+            type="number"
+            min={0.1}
+            max={9}
+            step={0.1}
+            aria-label="Points that count as moved"
+            value={settings.counterfactualPoints ?? 0.5}
+            onChange={(e) => {
+              const points = Number(e.target.value);
+              if (Number.isFinite(points) && points > 0) setSettings({ counterfactualPoints: points });
+            }}
+          />{' '}
+          points (or P(accept) by 10)
+        </label>
+      )}
+      <label title="The paper's scripts let control-token strings in an idea act as control tokens, so an idea can close its turn and write the reviewer's answer. Only for exact replication.">
+        <input
+          type="checkbox"
+          checked={settings.tokenizeSpecialsInText === true}
+          onChange={(e) => setSettings({ tokenizeSpecialsInText: e.target.checked })}
+        />{' '}
+        Control tokens in ideas act as control tokens (replication only)
+      </label>
     </section>
   );
 }

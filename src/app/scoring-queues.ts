@@ -1,3 +1,4 @@
+import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../engine/scorer-types';
 import type { ScoringQueue } from './queue-runner';
 import { useReferee } from './store';
 import { useEvaluation } from './evaluate/evaluate-store';
@@ -13,7 +14,12 @@ export const ideasQueue: ScoringQueue = {
     return {
       key: `idea:${entry.id}`,
       idea,
-      options: { profile: settings.profile, decision: settings },
+      options: {
+        profile: settings.profile,
+        decision: settings,
+        tokenizeSpecialsInText: settings.tokenizeSpecialsInText ?? false,
+        counterfactual: settings.counterfactual ? { ...DEFAULT_COUNTERFACTUAL_THRESHOLD, points: settings.counterfactualPoints ?? DEFAULT_COUNTERFACTUAL_THRESHOLD.points } : null,
+      },
       markScoring: () => useReferee.getState().markScoring(entry.id),
       requeue: () => useReferee.getState().requeue(entry.id),
       // The text that was scored: an idea edited meanwhile gets its score marked stale.
@@ -36,7 +42,11 @@ export const evaluationQueue: ScoringQueue = {
     return {
       key: `evaluation:${set.fileName}:${index}`,
       idea: { ...(idea.title !== undefined ? { title: idea.title } : {}), text: idea.text },
-      options: { profile: useReferee.getState().settings.profile, decision: { ...state.settings, decideBy: 'greedy' } },
+      options: {
+        profile: useReferee.getState().settings.profile,
+        decision: { ...state.settings, decideBy: 'greedy' },
+        tokenizeSpecialsInText: useReferee.getState().settings.tokenizeSpecialsInText ?? false,
+      },
       markScoring: () => useEvaluation.getState().markScoring(index),
       requeue: () => sameSet() && useEvaluation.getState().requeue(index),
       finish: (outcome) => sameSet() && useEvaluation.getState().finish(index, outcome),

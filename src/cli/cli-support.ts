@@ -43,6 +43,7 @@ export const SCORING_OPTIONS = {
   threshold: { type: 'string' },
   comparison: { type: 'string' },
   revision: { type: 'string' },
+  'tokenize-specials-in-text': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -58,6 +59,7 @@ export function scoringArgs(values: Record<string, string | boolean | undefined>
     threshold,
     comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
     revision: values.revision as string | undefined,
+    tokenizeSpecialsInText: values['tokenize-specials-in-text'] === true,
   };
 }
 

@@ -26,6 +26,7 @@ MAE / RMSE / Spearman against ratings, for the greedy and the expected score, ea
   --seed <n>           seed of the train/held-out split (default ${DEFAULT_SPLIT.seed})
   --format <f>         jsonl | json | csv (default: from the file name or content)
   --revision <r>       hub revision
+  --tokenize-specials-in-text   encode control-token strings in ideas as control tokens (the paper's scripts)
 Input: JSONL/JSON objects or CSV rows with the idea ("text" or "abstract", optional "title", "id") and a
 "rating" (1–10) and/or an "outcome" (accept/reject, pass/fail, true/false, 1/0). Rows without a valid label
 are reported and left out. Exit code 0 when every row was read and every idea scored, 1 otherwise.`;
@@ -64,6 +65,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       {
         profile: args.profile,
         decision: { ...settings, decideBy: 'greedy' },
+        tokenizeSpecialsInText: args.tokenizeSpecialsInText,
         onResult: (index, outcome) => {
           if (!outcome.ok) failed++;
           const label = outcome.ok ? `greedy ${outcome.result.greedy.score ?? 'none'}, expected ${outcome.result.expected?.toFixed(2) ?? 'none'}` : `failed: ${outcome.error.message}`;

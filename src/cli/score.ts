@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../scoring/idea-input';
 import type { DecisionStatistic } from '../scoring/score-stats';
 import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
+import { describeCounterfactual, passDependsOnFlaggedText } from '../scoring/counterfactual';
+import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../engine/scorer-types';
 import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
@@ -15,10 +17,18 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
   --comparison <c>     gt (default, the paper's metric) | ge (the agent loop's >=)
   --decide-by <s>      greedy (default, the paper's number) | expected | p-above
   --filter pass|fail   keep only ideas that pass / fail (the AlphaResearch gate as a Unix filter)
+  --counterfactual     score ideas with flagged text (reviewer instructions, control tokens, a \boxed{}) again
+                       without it, and report how far it moved the score (costs a second scoring)
+  --counterfactual-points <x>   a change that counts as moved, in score points (default 0.5)
+  --counterfactual-p-accept <x> a change that counts as moved, in P(accept) (default 0.1)
+  --fail-steered       with --counterfactual: an idea that passes only with its flagged text fails
+  --tokenize-specials-in-text   encode control-token strings in ideas as control tokens, as the paper's
+                       scripts do (exact replication only: an idea can then write the reviewer's answer)
   --format <f>         jsonl | json | csv | text (default: from the file name or content)
   --max-prompt-tokens <n>  reject ideas whose prompt is longer (default: the model's context)
   --revision <r>       hub revision
   --explain            also print each idea's exact chat-templated prompt (stderr)
+Every result carries "signals": signs of text written at the reviewer; they never change the score.
 Input: JSONL/JSON objects with "text" or "abstract" (+ optional "title", "id"), CSV with those columns,
 or plain text with ideas separated by blank lines. Exit code 0 when every idea scored, 1 otherwise.`;
 
@@ -56,6 +66,8 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     await scoreInOrder((idea, options) => engine.score(idea, options), ideas, {
       profile: args.profile,
       decision: { threshold: args.threshold, comparison: args.comparison, decideBy: args.decideBy },
+      tokenizeSpecialsInText: args.tokenizeSpecialsInText,
+      counterfactual: args.counterfactual,
       onResult: (index, outcome) => {
         const idea = ideas[index]!;
         const record: ScoredIdea = {
@@ -64,11 +76,15 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
           text: idea.text,
           ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
         };
-        const pass = outcome.ok ? outcome.result.decision.pass : null;
+        const steered = outcome.ok && args.failSteered && passDependsOnFlaggedText(outcome.result);
+        const pass = outcome.ok ? outcome.result.decision.pass && !steered : null;
         if (!outcome.ok) failed++;
         if (pass) passed++;
+        const flagged = outcome.ok ? (outcome.result.signals ?? []).filter((s) => s.span !== null).length : 0;
+        const moved = outcome.ok && outcome.result.counterfactual ? `; ${describeCounterfactual(outcome.result.counterfactual)}` : '';
         const label = outcome.ok
-          ? `greedy ${outcome.result.greedy.score ?? 'none'}, expected ${outcome.result.expected?.toFixed(2) ?? 'none'}, ${pass ? 'pass' : 'fail'}`
+          ? `greedy ${outcome.result.greedy.score ?? 'none'}, expected ${outcome.result.expected?.toFixed(2) ?? 'none'}, ${pass ? 'pass' : steered ? 'fail (passes only with its flagged text)' : 'fail'}` +
+            `${flagged ? `, ${flagged} flagged span(s)` : ''}${moved}`
           : `failed: ${outcome.error.message}`;
         io.stderr(`score: [${index + 1}/${ideas.length}] ${record.id}: ${label}\n`);
         const keep = args.filter === undefined || (outcome.ok && (args.filter === 'pass' ? pass === true : pass === false));
@@ -100,10 +116,21 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       'max-prompt-tokens': { type: 'string' },
       explain: { type: 'boolean', default: false },
+      counterfactual: { type: 'boolean', default: false },
+      'counterfactual-points': { type: 'string' },
+      'counterfactual-p-accept': { type: 'string' },
+      'fail-steered': { type: 'boolean', default: false },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
   return parseValid(values, positionals);
+}
+
+function positiveNumber(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!(Number.isFinite(number) && number > 0)) throw new UsageError(`${flag} must be a positive number; got ${String(value)}`);
+  return number;
 }
 
 function parseValid(values: Record<string, string | boolean | undefined>, positionals: string[]) {
@@ -113,9 +140,16 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
   if (maxPromptTokens !== undefined && !(Number.isInteger(maxPromptTokens) && maxPromptTokens > 0)) {
     throw new UsageError('--max-prompt-tokens must be a positive integer');
   }
+  const points = positiveNumber('--counterfactual-points', values['counterfactual-points'], DEFAULT_COUNTERFACTUAL_THRESHOLD.points);
+  const pAccept = positiveNumber('--counterfactual-p-accept', values['counterfactual-p-accept'], DEFAULT_COUNTERFACTUAL_THRESHOLD.pAccept);
+  if (pAccept > 1) throw new UsageError('--counterfactual-p-accept is a probability: give a number in (0, 1]');
+  const counterfactual = values.counterfactual === true ? { points, pAccept } : null;
+  if (values['fail-steered'] === true && !counterfactual) throw new UsageError('--fail-steered needs --counterfactual');
   return {
     help: false,
     ...common,
+    counterfactual,
+    failSteered: values['fail-steered'] === true,
     input: positionals[0]!,
     decideBy: choice<DecisionStatistic>(
       '--decide-by',

@@ -76,7 +76,8 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       ...(options.webgpuDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } } : {}),
     } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
-    if (error instanceof ModelError) throw error;
+    // A refusal or a failed download says what happened; a missing file is diagnosed below.
+    if (error instanceof ModelError && error.code !== 'model-not-found') throw error;
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
     if (options.hasFile && !(await options.hasFile(onnxFile).catch(() => true))) {
       const checkpoint = (await options.hasFile('model.safetensors.index.json').catch(() => false)) || (await options.hasFile('model.safetensors').catch(() => false));
@@ -90,6 +91,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       }
       throw new ModelError('model-refused', `${modelId} has no ${onnxFile}: convert it with a ${options.dtype} build, or pick another dtype.`);
     }
+    if (error instanceof ModelError) throw error;
     throw new ModelError(classifyReadError(error), `Cannot load ${modelId} (${options.dtype} on ${options.device}): ${(error as Error).message}`);
   }
   const generation = (model as unknown as { generation_config?: { eos_token_id?: number | number[] } }).generation_config;

@@ -19,6 +19,12 @@ export interface IdeaEntry {
 
 export interface ListSettings extends DecisionSettings {
   readonly profile: PromptProfileId;
+  /** Encode control-token strings in ideas as control tokens, as the paper's scripts do (replication only). */
+  readonly tokenizeSpecialsInText?: boolean;
+  /** Score ideas with flagged text again without it (a second scoring each). */
+  readonly counterfactual?: boolean;
+  /** The change, in score points, that marks a result as moved by its flagged text (default 0.5). */
+  readonly counterfactualPoints?: number;
 }
 
 /** A result seen through the current settings: the decision and P(accept) follow the threshold at once. */
@@ -67,7 +73,7 @@ export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSet
     .join('');
 }
 
-const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error'];
+const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved'];
 
 function csvCell(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);
@@ -97,6 +103,8 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
       r?.provenance.model.device,
       r?.provenance.profile,
       idea.error?.message,
+      r?.signals?.map((signal) => (signal.excerpt ? `${signal.label}: ${signal.excerpt}` : signal.label)).join('; '),
+      r?.counterfactual ? (r.counterfactual.moved ? 'yes' : 'no') : '',
       ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
     ].map(csvCell);
   });

@@ -161,6 +161,10 @@ const engine: Engine = {
   forwardTrace(): { tokens: number; pastLength: number; keep: number; milliseconds: number }[] {
     return (scorer?.decoder.trace ?? []).map(({ tokens, pastLength, keep, milliseconds }) => ({ tokens: tokens.length, pastLength, keep, milliseconds }));
   },
+  /** The prompt's token ids for an idea, as the engine encodes it (the browser tests check where control tokens land). */
+  promptTokenIds(idea: { title?: string; text: string }, profile: 'paper' | 'agent' = 'paper', specialsInIdea = false): number[] | null {
+    return scorer?.promptTokenIds(idea, profile, specialsInIdea) ?? null;
+  },
   async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
     if (!scorer) return 'nothing-loaded';
     if (scorer.info.device === 'webgpu') {
