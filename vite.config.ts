@@ -1,6 +1,8 @@
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { randomBytes } from 'node:crypto';
+import { connectSourcesFrom, contentSecurityPolicy } from './src/dev/content-security-policy.ts';
 import { createModelsMiddleware, ISOLATION_HEADERS } from './src/dev/models-middleware.ts';
 
 const HOST = '127.0.0.1';
@@ -9,33 +11,72 @@ const HOST = '127.0.0.1';
 function serveModelsDir(): Plugin {
   const dir = process.env.REFEREE_MODELS_DIR;
   return {
-    name: 'referee:serve-models-dir',
-    configureServer(server) {
-      if (dir) server.middlewares.use('/models', createModelsMiddleware(dir));
-    },
-    configurePreviewServer(server) {
-      if (dir) server.middlewares.use('/models', createModelsMiddleware(dir));
-    },
-  };
-}
+      name: 'referee:serve-models-dir',
+      configureServer(server) {
+        if (dir) server.middlewares.use('/models', createModelsMiddleware(dir));
+      },
+      configurePreviewServer(server) {
+        if (dir) server.middlewares.use('/models', createModelsMiddleware(dir));
+      },
+    };
+  }
 
-export default defineConfig({
-  plugins: [react(), serveModelsDir()],
-  // 'mpa': no SPA fallback, so a missing file is a 404 rather than index.html served as 200.
-  appType: 'mpa',
-  worker: { format: 'es' },
-  optimizeDeps: {
-    // Pre-bundling these breaks their wasm/worker URLs and triggers a mid-session reload in dev.
-    exclude: ['@huggingface/transformers', 'onnxruntime-web'],
-  },
-  build: {
-    // A second build dir lets two test runs share one checkout (e.g. REFEREE_OUT_DIR=dist-2).
-    outDir: process.env.REFEREE_OUT_DIR ?? 'dist',
-    rollupOptions: {
-      // The app, and a bare one-forward-pass page for debugging and the browser parity tests.
-      input: { main: path.resolve(import.meta.dirname, 'index.html'), probe: path.resolve(import.meta.dirname, 'probe.html') },
+  /** Origins a self-hosted model or server lives at, allowed in connect-src (see the README's Security section). */
+  const CONNECT = connectSourcesFrom(process.env.REFEREE_CONNECT_SRC);
+
+  /**
+   * The Content-Security-Policy on every response of `vite` and `vite preview` (the worker scripts too: a
+   * worker takes its policy from its own response), and in a <meta> of the built pages for hosts that send no
+   * headers. The dev server adds a per-start nonce for what Vite injects inline (React Refresh, HMR styles).
+   * Violations are reported to the console by the browser; the browser tests fail on any.
+   */
+  function contentSecurityPolicyPlugin(nonce: string): Plugin {
+    const devPolicy = contentSecurityPolicy({ delivery: 'header', connect: CONNECT, nonce });
+    const builtPolicy = contentSecurityPolicy({ delivery: 'header', connect: CONNECT });
+    const send = (policy: string) => (_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {
+      res.setHeader('Content-Security-Policy', policy);
+      next();
+    };
+  return {
+      name: 'referee:content-security-policy',
+      configureServer(server) {
+        server.middlewares.use(send(devPolicy));
+      },
+      configurePreviewServer(server) {
+        server.middlewares.use(send(builtPolicy));
+      },
+      transformIndexHtml: {
+        order: 'post',
+        handler(_html, context) {
+          if (context.server) return [];
+          return [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ delivery: 'meta', connect: CONNECT }) }, injectTo: 'head-prepend' }];
+        },
+      },
+    };
+  }
+
+  export default defineConfig(({ command }) => {
+    const nonce = randomBytes(16).toString('base64');
+  return {
+    plugins: [react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce)],
+    // The dev server marks what Vite injects inline with the policy's nonce; the build injects nothing inline.
+    ...(command === 'serve' ? { html: { cspNonce: nonce } } : {}),
+    // 'mpa': no SPA fallback, so a missing file is a 404 rather than index.html served as 200.
+    appType: 'mpa',
+    worker: { format: 'es' },
+    optimizeDeps: {
+      // Pre-bundling these breaks their wasm/worker URLs and triggers a mid-session reload in dev.
+      exclude: ['@huggingface/transformers', 'onnxruntime-web'],
     },
-  },
-  server: { host: HOST, headers: { ...ISOLATION_HEADERS } },
-  preview: { host: HOST, headers: { ...ISOLATION_HEADERS } },
+    build: {
+      // A second build dir lets two test runs share one checkout (e.g. REFEREE_OUT_DIR=dist-2).
+      outDir: process.env.REFEREE_OUT_DIR ?? 'dist',
+      rollupOptions: {
+        // The app, and a bare one-forward-pass page for debugging and the browser parity tests.
+        input: { main: path.resolve(import.meta.dirname, 'index.html'), probe: path.resolve(import.meta.dirname, 'probe.html') },
+      },
+    },
+    server: { host: HOST, headers: { ...ISOLATION_HEADERS } },
+    preview: { host: HOST, headers: { ...ISOLATION_HEADERS } },
+  };
 });

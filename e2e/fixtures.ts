@@ -2,6 +2,8 @@
  * Shared Playwright fixtures for Referee's browser tests:
  * - every request to a host other than 127.0.0.1 is blocked and fails the test (the app must work offline);
  * - console errors and uncaught errors from the page and its workers are collected in `consoleErrors`;
+ * - any Content-Security-Policy or Trusted Types violation, in the page or a worker, fails the test (the
+ *   policy must hold for everything the app does), unless the test sets `cspViolationsExpected`;
  * - the `webgpu` option says whether this project launched Chromium with a (SwiftShader) WebGPU adapter.
  */
 import { test as base, expect, type ConsoleMessage } from '@playwright/test';
@@ -9,6 +11,8 @@ import { test as base, expect, type ConsoleMessage } from '@playwright/test';
 export interface RefereeOptions {
   /** True in the project that launches Chromium with --enable-unsafe-webgpu. */
   webgpu: boolean;
+  /** The test provokes violations on purpose (e2e/csp.spec.ts) and checks them itself. */
+  cspViolationsExpected: boolean;
 }
 
 interface RefereeFixtures {
@@ -16,7 +20,11 @@ interface RefereeFixtures {
   offHostRequests: string[];
   /** Console errors and uncaught exceptions seen so far, page and workers alike. */
   consoleErrors: string[];
+  /** Content-Security-Policy and Trusted Types violations reported so far, page and workers alike. */
+  cspViolations: string[];
 }
+
+const VIOLATION = /Content Security Policy|Trusted ?Type|TrustedScriptURL|TrustedHTML|TrustedScript/i;
 
 const ALLOWED_HOST = '127.0.0.1';
 
@@ -33,6 +41,22 @@ function isOffHost(url: string): boolean {
 
 export const test = base.extend<RefereeFixtures & RefereeOptions>({
   webgpu: [false, { option: true }],
+  cspViolationsExpected: [false, { option: true }],
+
+  cspViolations: [
+    async ({ context, cspViolationsExpected }, use) => {
+      const violations: string[] = [];
+      context.on('console', (message) => {
+        if (VIOLATION.test(message.text())) violations.push(`${message.text()}${message.worker() ? ` [worker ${message.worker()?.url()}]` : ''}`);
+      });
+      context.on('weberror', (webError) => {
+        if (VIOLATION.test(webError.error().message)) violations.push(`uncaught: ${webError.error().message}`);
+      });
+      await use(violations);
+      if (!cspViolationsExpected) expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
 
   offHostRequests: [
     async ({ context }, use) => {

@@ -5,6 +5,7 @@
  * job folder that a later run resumes from, and the finished files move into the Cache Storage that
  * Transformers.js loads from, under /local-models/<name>/.
  */
+import './trusted-types';
 import * as Comlink from 'comlink';
 import { HttpFileTree, readJson, RetryingFileTree, type ByteSource, type FileTree } from '../builder/byte-source';
 import { requestAdapter } from '../engine/browser/webgpu-adapter';

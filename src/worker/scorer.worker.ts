@@ -5,6 +5,7 @@
  * backend (engine/backend-choice decides, and says why). Exposed with Comlink as an Engine
  * (src/engine/engine.ts); the page's side is src/worker/engine-client.ts.
  */
+import './trusted-types';
 import { AutoConfig, env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
 import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type BackendPreference } from '../engine/backend-choice';
