@@ -3,6 +3,10 @@
 # integration tests (Vitest) and the browser tests (Playwright in Debian's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# onnxruntime-node's postinstall downloads CUDA binaries from a host that is often unreachable; its CPU
+# binaries (all Referee uses in Node) ship in the npm package. An environment variable rather than .npmrc,
+# where npm warns that the key is unknown on every command.
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { decodeUtf8, describeProblem, parseIdeas } from '../scoring/idea-input';
+import { decodeUtf8, describeProblem, InputError, parseIdeas } from '../scoring/idea-input';
 import { parseExport } from '../scoring/idea-list';
 import { FileInput } from './FileInput';
 import { useReferee } from './store';
@@ -60,7 +60,9 @@ export function IdeaComposer() {
           : { kind: 'info', text: `Imported ${parsed.ideas.length} ideas from ${file.name}.` },
       );
     } catch (error) {
-      setNotice({ kind: 'error', text: `Could not import ${file.name}: ${(error as Error).message}. Your list is unchanged.` });
+      // Input errors already name the file; others (an unreadable file, a bad export) do not.
+      const reason = error instanceof InputError ? (error as Error).message : `${file.name}: ${(error as Error).message}`;
+      setNotice({ kind: 'error', text: `Could not import ${reason}. Your list is unchanged.` });
     }
   };
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
-import type { Comparison } from '../scoring/score-stats';
+import { THRESHOLD_RANGE, type Comparison } from '../scoring/score-stats';
 import type { LoadRequest } from '../engine/engine';
 import { NodeEngine } from '../engine/node/node-engine';
 import { DTYPES, type Dtype } from '../models/types';
@@ -51,7 +51,9 @@ export const SCORING_OPTIONS = {
 export function scoringArgs(values: Record<string, string | boolean | undefined>) {
   if (!values.model) throw new UsageError('--model is required');
   const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
-  if (!Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number; got ${String(values.threshold)}`);
+  if (!(Number.isFinite(threshold) && threshold >= THRESHOLD_RANGE.min && threshold <= THRESHOLD_RANGE.max)) {
+    throw new UsageError(`--threshold is a score from ${THRESHOLD_RANGE.min} to ${THRESHOLD_RANGE.max}; got ${String(values.threshold)}`);
+  }
   return {
     model: values.model as string,
     dtype: choice<Dtype>('--dtype', values.dtype as string | undefined, Object.fromEntries(DTYPES.map((d) => [d, d])) as Record<string, Dtype>, 'q4'),

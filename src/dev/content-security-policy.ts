@@ -4,8 +4,9 @@
  * holds the same text for static hosts (a test keeps it equal to this).
  *
  * What it allows: scripts, styles, workers and fetches from the app's own origin; WebAssembly compilation
- * (`'wasm-unsafe-eval'`: onnxruntime-web compiles its wasm, nothing needs `'unsafe-eval'`); blob: workers
- * (Emscripten's threads); fetches to the Hugging Face hub hosts the model manager downloads from, and to
+ * (`'wasm-unsafe-eval'`: onnxruntime-web compiles its wasm, nothing needs `'unsafe-eval'`); blob: scripts
+ * and workers (Transformers.js imports onnxruntime-web's loader from its cache as a blob: URL, and
+ * Emscripten starts its threads from one); fetches to the Hugging Face hub hosts the model manager downloads from, and to
  * any origin named in REFEREE_CONNECT_SRC (a self-hosted model or server). Nothing else: no inline script,
  * no plugins, no <base>, no framing; script URLs and HTML strings go through Trusted Types.
  */
@@ -37,7 +38,8 @@ export function contentSecurityPolicy(options: PolicyOptions): string {
   const nonce = options.nonce ? [`'nonce-${options.nonce}'`] : [];
   const directives: [string, ...string[]][] = [
     ['default-src', "'self'"],
-    ['script-src', "'self'", "'wasm-unsafe-eval'", ...nonce],
+    // blob: Transformers.js keeps onnxruntime-web's loader module in its cache and imports it from a blob: URL.
+    ['script-src', "'self'", "'wasm-unsafe-eval'", 'blob:', ...nonce],
     ['style-src', "'self'", ...nonce],
     ['img-src', "'self'", 'data:', 'blob:'],
     ['font-src', "'self'"],

@@ -42,7 +42,9 @@ export function classifyReadError(error: unknown): ModelErrorCode {
   if (error instanceof ModelError) return error.code;
   const message = error instanceof Error ? error.message : String(error);
   if (/Could not locate file|\b404\b|Not Found/i.test(message)) return 'model-not-found';
-  if (error instanceof TypeError || /Failed to fetch|NetworkError|network/i.test(message)) return 'network';
+  // fetch() rejects with a TypeError of these words when the network fails (Chromium, Firefox, Safari).
+  if (error instanceof TypeError && /^(Failed to fetch|NetworkError when attempting to fetch resource\.|Load failed)$/.test(message)) return 'network';
+  if (/\bnet::ERR_|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|fetch failed/.test(message)) return 'network';
   return 'runtime';
 }
 

@@ -59,6 +59,7 @@ describe('calibrated P(accept) in the exports (only when opted in)', () => {
     expect(json).not.toHaveProperty('calibrator');
     expect(json.ideas[0]).not.toHaveProperty('calibratedPAccept');
     expect(exportCsv(entries, settings).split('\n')[0]).toBe(
+      '\uFEFF' +
       'id,title,text,status,greedy,expected,spread,p_accept,decision,threshold,comparison,decided_by,model,dtype,device,profile,error,signals,flagged_text_moved',
     );
   });

@@ -37,25 +37,27 @@ export function withSettings(result: ScoreResult, settings: DecisionSettings): S
   };
 }
 
-export function toScoredIdea(entry: IdeaEntry, settings: DecisionSettings): ScoredIdea | null {
-  if (entry.status !== 'scored' && entry.status !== 'failed') return null;
+/** An entry as exported: every idea, with its status (one being scored right now is exported as queued). */
+export function toScoredIdea(entry: IdeaEntry, settings: DecisionSettings): ScoredIdea {
   return {
     id: entry.id,
     ...(entry.title !== undefined ? { title: entry.title } : {}),
     text: entry.text,
-    status: entry.status,
+    status: entry.status === 'scoring' ? 'queued' : entry.status,
     ...(entry.result ? { result: withSettings(entry.result, settings) } : {}),
     ...(entry.error ? { error: entry.error } : {}),
+    ...(entry.stale ? { stale: true } : {}),
   };
 }
 
 /**
- * The versioned JSON export: every idea that has an outcome, with its provenance, under the current settings.
+ * The versioned JSON export: every idea in the list with its status, and each score with its provenance,
+ * under the current settings.
  * With a calibrator (only when the user opted in), each scored idea also carries its calibrated P(accept)
  * and the export carries the calibrator itself, which says what it was fitted on.
  */
 export function exportJson(entries: readonly IdeaEntry[], settings: DecisionSettings, now = new Date(), calibrator: Calibrator | null = null): ScoresExport {
-  const ideas = entries.map((e) => toScoredIdea(e, settings)).filter((e): e is ScoredIdea => e !== null);
+  const ideas = entries.map((e) => toScoredIdea(e, settings));
   if (!calibrator) return { schema: SCHEMA_ID, version: SCHEMA_VERSION, exportedAt: now.toISOString(), ideas };
   return {
     schema: SCHEMA_ID,
@@ -75,10 +77,18 @@ export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSet
 
 const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved'];
 
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (a cell that begins with =, +, -, @, a tab or
+ * a carriage return) is prefixed with a single quote, as OWASP recommends; numbers are written as they are.
+ */
 function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+/** Excel reads a CSV as UTF-8 only when it starts with a byte-order mark. */
+const UTF8_BOM = '\uFEFF';
 
 /** A flat table for spreadsheets (the distribution stays in the JSON export); calibrated columns only with a calibrator. */
 export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
@@ -109,7 +119,7 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
     ].map(csvCell);
   });
   const columns = calibrator ? [...CSV_COLUMNS, 'p_accept_calibrated', 'calibrated_by'] : CSV_COLUMNS;
-  return [columns.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+  return UTF8_BOM + [columns.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
 }
 
 export class ImportError extends Error {}
@@ -152,6 +162,7 @@ export function parseExport(content: string): IdeaEntry[] | null {
     status: idea.status,
     ...(idea.result ? { result: idea.result } : {}),
     ...(idea.error ? { error: idea.error } : {}),
+    ...(idea.stale ? { stale: true } : {}),
   }));
 }
 

@@ -23,6 +23,9 @@ export interface DecisionSettings {
 }
 
 /** The paper's filter reproduced exactly: the greedy score against 5.5. */
+/** Scores run from 0 to 10 (AlphaResearch-RM writes 1–10): a threshold outside that decides nothing. */
+export const THRESHOLD_RANGE = { min: 0, max: 10 } as const;
+
 export const DEFAULT_DECISION: DecisionSettings = { threshold: 5.5, comparison: '>', decideBy: 'greedy' };
 
 export function passes(value: number, threshold: number, comparison: Comparison): boolean {

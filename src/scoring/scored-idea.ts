@@ -94,9 +94,12 @@ export const ScoredIdeaSchema = z.object({
   id: z.string(),
   title: z.string().optional(),
   text: z.string(),
-  status: z.enum(['scored', 'failed']),
+  /** `draft` and `queued` ideas (not scored yet) are exported too, so an import restores the whole list. */
+  status: z.enum(['draft', 'queued', 'scored', 'failed']),
   result: ScoreResultSchema.optional(),
   error: IdeaErrorSchema.optional(),
+  /** The idea was edited after it was scored: `result` is of the old text. */
+  stale: z.boolean().optional(),
   /** Only when the user opted in to a calibrator: P(accept) through it (the raw one stays in `result.pAbove`). */
   calibratedPAccept: probability.optional(),
   /** What that calibrator was fitted on, in words (JSONL and CSV, which carry no calibrator of their own). */

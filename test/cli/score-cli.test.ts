@@ -150,6 +150,9 @@ describe('npm run score', () => {
   it('usage errors exit 2', async () => {
     expect((await run(['-'])).code).toBe(2);
     expect((await run(['--model', PLANTED, '--dtype', 'int8', '-'])).stderr).toMatch(/--dtype must be one of fp32, fp16, q4, q4f16; got int8/);
+    const outside = await run(['--model', PLANTED, '--threshold', '11', '-'], 'A.');
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--threshold is a score from 0 to 10; got 11/);
   });
 });
 

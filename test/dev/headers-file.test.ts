@@ -22,7 +22,7 @@ describe('the Content-Security-Policy', () => {
   it('allows no inline script, no eval, no plugins, no <base>, no framing, and requires Trusted Types', () => {
     const policy = contentSecurityPolicy({ delivery: 'header' });
     const scripts = /script-src ([^;]*)/.exec(policy)![1]!;
-    expect(scripts.split(' ')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(scripts.split(' ')).toEqual(["'self'", "'wasm-unsafe-eval'", 'blob:']);
     expect(policy).not.toMatch(/unsafe-inline|'unsafe-eval'/);
     expect(policy).toContain("object-src 'none'");
     expect(policy).toContain("base-uri 'none'");

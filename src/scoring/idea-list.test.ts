@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { exportCsv, exportJson, exportJsonl, parseExport, type IdeaEntry } from './idea-list';
+import { DEFAULT_DECISION } from './score-stats';
+import type { ScoreResult } from './scored-idea';
+
+const result = {
+  greedy: { score: 7.5, answer: '\\boxed{7.5}' },
+  distribution: { entries: [{ score: 7.5, probability: 1 }], coverage: 1 },
+  expected: 7.5,
+  mode: 7.5,
+  spread: 0,
+  pAbove: 1,
+  decision: { pass: true, by: 'greedy', value: 7.5, threshold: 5.5, comparison: '>' },
+  provenance: {
+    model: { id: 'm', revision: null, dtype: 'q4', device: 'wasm' },
+    profile: 'paper',
+    app: { name: 'referee', version: '0.1.0' },
+    tokens: { prompt: 10, prefilled: 10, reusedPrefix: 0, decodedBeforeBox: 0 },
+    forwardPasses: 4,
+    readout: 'forced',
+    milliseconds: 5,
+    scoredAt: '2026-11-30T00:00:00.000Z',
+  },
+} as ScoreResult;
+
+const LIST: IdeaEntry[] = [
+  { id: 'a', title: 'Scored', text: 'One.', status: 'scored', result },
+  { id: 'b', text: 'Edited after scoring.', status: 'scored', result, stale: true },
+  { id: 'c', text: 'Not scored yet.', status: 'draft' },
+  { id: 'd', text: 'Waiting.', status: 'queued' },
+  { id: 'e', text: 'Being scored.', status: 'scoring' },
+  { id: 'f', text: 'Too long.', status: 'failed', error: { code: 'too-long', message: 'too long' } },
+];
+
+describe('the list export', () => {
+  it('carries every idea with its status, and imports back to the same list', () => {
+    const json = exportJson(LIST, DEFAULT_DECISION);
+    expect(json.ideas.map((i) => [i.id, i.status])).toEqual([
+      ['a', 'scored'],
+      ['b', 'scored'],
+      ['c', 'draft'],
+      ['d', 'queued'],
+      ['e', 'queued'],
+      ['f', 'failed'],
+    ]);
+    const restored = parseExport(JSON.stringify(json))!;
+    expect(restored).toEqual(LIST.map((e) => (e.status === 'scoring' ? { ...e, status: 'queued' } : e)));
+    expect(parseExport(exportJsonl(LIST, DEFAULT_DECISION))).toEqual(restored);
+  });
+
+  it('CSV: UTF-8 with a byte-order mark, every idea, and text a spreadsheet would run as a formula neutralized', () => {
+    const risky: IdeaEntry[] = [
+      { id: 'x', title: '=HYPERLINK("http://evil.example","click")', text: '+1 cell', status: 'draft' },
+      { id: 'y', text: '-2+3', status: 'draft' },
+      { id: 'z', text: '@SUM(A1)', status: 'draft' },
+      { id: 'w', text: 'Ünïcödé — fine', status: 'draft' },
+    ];
+    const csv = exportCsv(risky, DEFAULT_DECISION);
+    expect(csv.startsWith('\uFEFFid,title,text,status,')).toBe(true);
+    const lines = csv.slice(1).trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toBe(`x,"'=HYPERLINK(""http://evil.example"",""click"")",'+1 cell,draft,,,,,,,,,,,,,,,`);
+    expect(lines[2]).toMatch(/^y,,'-2\+3,draft,/);
+    expect(lines[3]).toMatch(/^z,,'@SUM\(A1\),draft,/);
+    expect(lines[4]).toMatch(/^w,,Ünïcödé — fine,draft,/);
+    // Numbers stay numbers.
+    expect(exportCsv([LIST[0]!], DEFAULT_DECISION)).toMatch(/\na,Scored,One\.,scored,7\.5,7\.5,0,1,pass,5\.5,>,greedy,m,q4,wasm,paper,,/);
+  });
+});
