@@ -105,6 +105,7 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
       revision: options.revision ?? null,
       dtype: options.dtype,
       device: options.device,
+      vocabSize: Number(config.vocab_size),
       maxPromptTokens: Math.min(options.maxPromptTokens ?? Infinity, context),
       memoryEstimateBytes: memory.totalBytes,
     },

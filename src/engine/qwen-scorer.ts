@@ -4,7 +4,7 @@ import type { PromptProfileId } from '../scoring/prompt-profiles';
 import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../scoring/score-stats';
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
-import { argmax, Decoder, disposeCache, truncateCache, type CausalLm, type KvCache } from './decoder';
+import { argmax, Decoder, disposeCache, logSumExp, truncateCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
 import { gamingSignals, hasFlaggedSpans, withoutFlaggedSpans } from '../scoring/gaming-signals';
 import { compareCounterfactual } from '../scoring/counterfactual';
@@ -97,6 +97,77 @@ export class QwenScorer implements Scorer {
   /** The prompt's token ids for an idea; `specialsInIdea` as the original scripts encode it (see ScoreOptions). */
   promptTokenIds(idea: IdeaInput, profile: PromptProfileId = 'paper', specialsInIdea = false): number[] {
     return this.prompts.encodePrompt(promptParts(this.tokenizer, profile, idea), specialsInIdea);
+  }
+
+  /**
+   * Greedy continuation of a prompt given as token ids, the way an OpenAI-compatible `/v1/completions`
+   * answers at temperature 0: each generated token with its log-probability and the `logprobs` most
+   * probable alternatives, stopping at EOS, a stop string or `maxTokens`. A prompt that starts with an
+   * instruction prefix reuses that prefix's KV cache, as scoring does.
+   */
+  complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
+    const run = this.queue.then(() => this.completeNow(promptIds, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The token ids of a text prompt, as a server that is sent text would encode it. */
+  encodeText(text: string): number[] {
+    return encode(this.tokenizer, text);
+  }
+
+  /** Each token's text as the completions API reports it. */
+  tokenText(id: number): string {
+    return this.tokenizer.decode([id], { skip_special_tokens: false });
+  }
+
+  private async completeNow(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
+    if (promptIds.length === 0) throw new IdeaRejected('empty-prompt', 'The prompt is empty.');
+    if (promptIds.length + options.maxTokens > this.info.maxPromptTokens) {
+      throw new IdeaRejected('too-long', `The prompt is ${promptIds.length} tokens; with max_tokens ${options.maxTokens} that is over the model's ${this.info.maxPromptTokens}.`);
+    }
+    let past: { cache: KvCache; length: number } | null = null;
+    for (const profile of ['paper', 'agent'] as const) {
+      const prefix = await this.prefix(profile);
+      if (startsWithTokens(promptIds as number[], prefix.tokens) && prefix.tokens.length < promptIds.length) {
+        past = { cache: prefix.cache, length: prefix.tokens.length };
+        break;
+      }
+    }
+    let { rows, cache } = await this.decoder.forward(promptIds.slice(past?.length ?? 0), past, 1);
+    let length = promptIds.length;
+    const tokens: number[] = [];
+    const steps: CompletionStep[] = [];
+    let finishReason: Completion['finishReason'] = 'length';
+    let text = '';
+    try {
+      for (;;) {
+        const row = rows[0]!;
+        const next = argmax(row);
+        if (this.eosTokens.has(next)) {
+          finishReason = 'stop';
+          break;
+        }
+        const normaliser = logSumExp(row);
+        tokens.push(next);
+        steps.push({ token: next, logprob: row[next]! - normaliser, top: topTokens(row, options.logprobs).map(([id, logit]) => [id, logit - normaliser]) });
+        text = this.tokenizer.decode(tokens, { skip_special_tokens: false });
+        const stopAt = firstStop(text, options.stop);
+        if (stopAt !== null) {
+          text = text.slice(0, stopAt);
+          finishReason = 'stop';
+          break;
+        }
+        if (tokens.length >= options.maxTokens) break;
+        const following = await this.decoder.forward([next], { cache, length }, 1);
+        disposeCache(cache);
+        ({ rows, cache } = following);
+        length++;
+      }
+    } finally {
+      disposeCache(cache);
+    }
+    return { tokens, text, steps, finishReason, promptTokens: promptIds.length };
   }
 
   /** One forward pass over `text` as the tokenizer encodes it (no template): the last position's logits. */
@@ -346,6 +417,52 @@ export class QwenScorer implements Scorer {
       },
     };
   }
+}
+
+export interface CompletionOptions {
+  readonly maxTokens: number;
+  /** How many alternatives to report per generated token (0: none). */
+  readonly logprobs: number;
+  readonly stop: readonly string[];
+}
+
+export interface CompletionStep {
+  readonly token: number;
+  readonly logprob: number;
+  /** The most probable tokens at this step, with their log-probabilities, most probable first. */
+  readonly top: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface Completion {
+  readonly tokens: number[];
+  readonly text: string;
+  readonly steps: CompletionStep[];
+  readonly finishReason: 'stop' | 'length';
+  readonly promptTokens: number;
+}
+
+/** The `count` largest entries of a row, as [index, value], largest first. */
+function topTokens(row: Float32Array, count: number): [number, number][] {
+  const top: [number, number][] = [];
+  if (count <= 0) return top;
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i]!;
+    if (top.length === count && value <= top[count - 1]![1]) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1]![1] < value) at--;
+    top.splice(at, 0, [i, value]);
+    if (top.length > count) top.pop();
+  }
+  return top;
+}
+
+function firstStop(text: string, stops: readonly string[]): number | null {
+  let first: number | null = null;
+  for (const stop of stops) {
+    const at = stop ? text.indexOf(stop) : -1;
+    if (at >= 0 && (first === null || at < first)) first = at;
+  }
+  return first;
 }
 
 function toIdeaError(error: unknown): IdeaError {

@@ -25,6 +25,8 @@ export interface ModelInfo {
   readonly revision: string | null;
   readonly dtype: Dtype;
   readonly device: Device;
+  /** Token ids run from 0 to vocabSize − 1. */
+  readonly vocabSize: number;
   /** The most prompt tokens an idea may take (the model's context, or a configured cap). */
   readonly maxPromptTokens: number;
   /** Weights plus a 2048-token KV cache, estimated from the config. */

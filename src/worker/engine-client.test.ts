@@ -11,6 +11,7 @@ const MODEL: LoadedModel = {
   revision: null,
   dtype: 'q4',
   device: 'wasm',
+  vocabSize: 2,
   maxPromptTokens: 1000,
   memoryEstimateBytes: 0,
   deviceNote: 'fake',

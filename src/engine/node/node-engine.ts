@@ -4,7 +4,7 @@ import { ModelError } from '../../models/model-error';
 import { useModelSource } from '../../models/node/model-source';
 import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadRequest } from '../engine';
 import { loadScorer } from '../load-scorer';
-import type { QwenScorer } from '../qwen-scorer';
+import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';
 import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
 
 /** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
@@ -58,6 +58,19 @@ export class NodeEngine implements Engine {
 
   async forward(text: string): Promise<LastLogits> {
     return this.loaded().lastLogits(text);
+  }
+
+  /** Greedy completions over token ids (what `npm run serve` answers /v1/completions with). */
+  complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
+    return this.loaded().complete(promptIds, options);
+  }
+
+  encodeText(text: string): number[] {
+    return this.loaded().encodeText(text);
+  }
+
+  tokenText(id: number): string {
+    return this.loaded().tokenText(id);
   }
 
   async unload(): Promise<void> {

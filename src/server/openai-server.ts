@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Completion, CompletionOptions } from '../engine/qwen-scorer';
+import { parseCompletionRequest, type RequestLimits } from './completion-request';
+
+/** What the server needs of the engine: greedy completions over token ids, and the tokenizer's two views. */
+export interface CompletionEngine {
+  complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion>;
+  encodeText(text: string): number[];
+  tokenText(id: number): string;
+}
+
+export interface ServerOptions {
+  /** The name clients give as "model". */
+  readonly servedName: string;
+  /** Requests waiting or running at once; more get 429 with Retry-After. */
+  readonly maxQueue: number;
+  readonly maxBodyBytes: number;
+  readonly limits: RequestLimits;
+  /** When set, every /v1 request must carry `Authorization: Bearer <key>`. */
+  readonly apiKey?: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  const type = error.status === 429 ? 'rate_limit_error' : error.status === 401 ? 'authentication_error' : error.status >= 500 ? 'server_error' : 'invalid_request_error';
+  send(res, error.status, { error: { message: error.message, type, code: error.status } }, error.headers);
+}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, `the request body is over ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The OpenAI API subset Referee's `--server` client and the AlphaResearch loop use, over the Node engine:
+ * `GET /health`, `GET /v1/models`, `POST /v1/completions` (greedy, with top-`logprobs` alternatives per
+ * token). The engine runs one request at a time; at most `maxQueue` wait or run, the rest get 429. On
+ * `close`, new requests get 503 and the ones admitted finish.
+ */
+export class CompletionsServer {
+  readonly http: Server;
+  private admitted = 0;
+  private closing = false;
+  private drained: (() => void) | null = null;
+
+  constructor(
+    private readonly engine: CompletionEngine,
+    private readonly options: ServerOptions,
+  ) {
+    this.http = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        sendError(res, error instanceof HttpError ? error : new HttpError(500, (error as Error).message));
+      });
+    });
+  }
+
+  get inFlight(): number {
+    return this.admitted;
+  }
+
+  /** Stops taking requests, lets the admitted ones finish, then closes the socket. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.admitted > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'GET' && path === '/health') {
+      send(res, this.closing ? 503 : 200, { status: this.closing ? 'closing' : 'ok', inFlight: this.admitted });
+      return;
+    }
+    if (path.startsWith('/v1/')) this.authorize(req);
+    if (req.method === 'GET' && path === '/v1/models') {
+      send(res, 200, { object: 'list', data: [{ id: this.options.servedName, object: 'model', created: 0, owned_by: 'referee' }] });
+      return;
+    }
+    if (path === '/v1/completions') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST', { Allow: 'POST' });
+      await this.completions(req, res);
+      return;
+    }
+    throw new HttpError(404, `no route ${req.method} ${path}`);
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.options.apiKey) return;
+    if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) throw new HttpError(401, 'a valid "Authorization: Bearer <key>" header is required');
+  }
+
+  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = parseCompletionRequest(await readJson(req, this.options.maxBodyBytes), this.options.limits);
+    if ('error' in parsed) throw new HttpError(400, parsed.error);
+    if (parsed.model !== this.options.servedName) throw new HttpError(404, `no model "${parsed.model}": this server serves "${this.options.servedName}"`);
+    if (this.closing) throw new HttpError(503, 'the server is shutting down', { 'Retry-After': '5' });
+    if (this.admitted >= this.options.maxQueue) throw new HttpError(429, `${this.admitted} requests are queued; try again shortly`, { 'Retry-After': '1' });
+    this.admitted++;
+    try {
+      const promptIds = typeof parsed.prompt === 'string' ? this.engine.encodeText(parsed.prompt) : parsed.prompt;
+      let completion: Completion;
+      try {
+        completion = await this.engine.complete(promptIds, { maxTokens: parsed.maxTokens, logprobs: parsed.logprobs, stop: parsed.stop });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        throw new HttpError(code === 'too-long' || code === 'empty-prompt' ? 400 : 500, (error as Error).message);
+      }
+      send(res, 200, this.response(parsed.model, completion, parsed.logprobs));
+    } finally {
+      this.admitted--;
+      if (this.admitted === 0) this.drained?.();
+    }
+  }
+
+  private response(model: string, completion: Completion, logprobs: number) {
+    const texts = completion.steps.map((step) => this.engine.tokenText(step.token));
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const text of texts) {
+      offsets.push(offset);
+      offset += text.length;
+    }
+    return {
+      id: `cmpl-${randomUUID()}`,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [
+        {
+          index: 0,
+          text: completion.text,
+          finish_reason: completion.finishReason,
+          // vLLM's `return_token_ids` field: the generated ids, so a client can continue exactly.
+          token_ids: completion.tokens,
+          logprobs:
+            logprobs > 0
+              ? {
+                  tokens: texts,
+                  token_logprobs: completion.steps.map((step) => step.logprob),
+                  top_logprobs: completion.steps.map((step) => topByText(step.top, (id) => this.engine.tokenText(id))),
+                  text_offset: offsets,
+                }
+              : null,
+        },
+      ],
+      usage: { prompt_tokens: completion.promptTokens, completion_tokens: completion.tokens.length, total_tokens: completion.promptTokens + completion.tokens.length },
+    };
+  }
+}
+
+/** OpenAI's top_logprobs: token text → log-probability; two ids with one text keep the larger (their sum is not what the API reports). */
+function topByText(top: ReadonlyArray<readonly [number, number]>, text: (id: number) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, logprob] of top) {
+    const key = text(id);
+    if (!(key in out)) out[key] = logprob;
+  }
+  return out;
+}
