@@ -1,12 +1,14 @@
-import { scoreInOrder } from '../engine/score-in-order';
-import { readFile } from 'node:fs/promises';
+import { scoreConcurrently } from '../engine/score-in-order';
+import { openScorer } from './scorer-source';
+import { appendFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../scoring/idea-input';
 import type { DecisionStatistic } from '../scoring/score-stats';
 import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
 import { describeCounterfactual, passDependsOnFlaggedText } from '../scoring/counterfactual';
 import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../engine/scorer-types';
-import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { choice, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
 Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (input order) to stdout.
@@ -16,6 +18,12 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
   --threshold <t>      decision threshold (default 5.5)
   --comparison <c>     gt (default, the paper's metric) | ge (the agent loop's >=)
   --decide-by <s>      greedy (default, the paper's number) | expected | p-above
+  --server <url>       score through an OpenAI-compatible completions server (vLLM, npm run serve) at
+                       <url> (…/v1); --model is then the served model name. Key: REFEREE_API_KEY or OPENAI_API_KEY
+  --tokenizer <t>      with --server: the model's tokenizer (folder, URL or repo id; default: --model)
+  --concurrency <n>    with --server: ideas in flight at once (default 4)
+  --output <file>      append the JSON lines to <file> instead of stdout; ideas already scored there are
+                       skipped, so an interrupted run resumes
   --filter pass|fail   keep only ideas that pass / fail (the AlphaResearch gate as a Unix filter)
   --counterfactual     score ideas with flagged text (reviewer instructions, control tokens, a \boxed{}) again
                        without it, and report how far it moved the score (costs a second scoring)
@@ -51,27 +59,48 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const engine = await loadCommandEngine('score', io, { source: args.model, dtype: args.dtype, ...(args.revision !== undefined ? { revision: args.revision } : {}), ...(args.maxPromptTokens !== undefined ? { maxPromptTokens: args.maxPromptTokens } : {}) });
-  if (!engine) return 1;
+  const scorer = await openScorer('score', io, {
+    model: args.model,
+    dtype: args.dtype,
+    ...(args.revision !== undefined ? { revision: args.revision } : {}),
+    ...(args.maxPromptTokens !== undefined ? { maxPromptTokens: args.maxPromptTokens } : {}),
+    ...(args.server ? { server: args.server } : {}),
+    ...(args.tokenizer ? { tokenizer: args.tokenizer } : {}),
+  });
+  if (!scorer) return 1;
+
+  // With --output, ideas already scored there are skipped, and each new line is appended as it lands, so a
+  // run stopped at any point resumes where it stopped and the file ends as one clean run would write it.
+  const ids = ideas.map((idea, index) => idea.id ?? String(index + 1));
+  const done = args.output ? await scoredIds(args.output) : new Set<string>();
+  const todo = ideas.map((idea, index) => ({ idea, index })).filter(({ index }) => !done.has(ids[index]!));
+  if (done.size > 0) io.stderr(`score: ${ideas.length - todo.length} of ${ideas.length} ideas already in ${args.output}; scoring the other ${todo.length}\n`);
+  const write = args.output ? (line: string) => appendFileSync(args.output!, line) : io.stdout;
 
   let failed = 0;
   let passed = 0;
   let printed = 0;
+  const started = Date.now();
   try {
     if (args.explain) {
-      for (const [index, idea] of ideas.entries()) {
-        io.stderr(`score: prompt for ${idea.id ?? index + 1} (as a JSON string):\n${JSON.stringify(await engine.prompt(idea, args.profile))}\n`);
+      for (const { idea, index } of todo) {
+        io.stderr(`score: prompt for ${ids[index]} (as a JSON string):\n${JSON.stringify(await scorer.prompt(idea, args.profile))}\n`);
       }
     }
-    await scoreInOrder((idea, options) => engine.score(idea, options), ideas, {
+    const options = {
       profile: args.profile,
       decision: { threshold: args.threshold, comparison: args.comparison, decideBy: args.decideBy },
       tokenizeSpecialsInText: args.tokenizeSpecialsInText,
       counterfactual: args.counterfactual,
-      onResult: (index, outcome) => {
-        const idea = ideas[index]!;
+    };
+    await scoreConcurrently(
+      (idea) => scorer.score(idea, options),
+      todo.map((t) => t.idea),
+      args.concurrency,
+      (position, outcome) => {
+        const { idea, index } = todo[position]!;
         const record: ScoredIdea = {
-          id: idea.id ?? String(index + 1),
+          id: ids[index]!,
           ...(idea.title !== undefined ? { title: idea.title } : {}),
           text: idea.text,
           ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
@@ -86,23 +115,54 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
           ? `greedy ${outcome.result.greedy.score ?? 'none'}, expected ${outcome.result.expected?.toFixed(2) ?? 'none'}, ${pass ? 'pass' : steered ? 'fail (passes only with its flagged text)' : 'fail'}` +
             `${flagged ? `, ${flagged} flagged span(s)` : ''}${moved}`
           : `failed: ${outcome.error.message}`;
-        io.stderr(`score: [${index + 1}/${ideas.length}] ${record.id}: ${label}\n`);
+        io.stderr(`score: [${position + 1}/${todo.length}] ${record.id}: ${label}${pace(started, position + 1, todo.length)}\n`);
         const keep = args.filter === undefined || (outcome.ok && (args.filter === 'pass' ? pass === true : pass === false));
-        if (keep) {
-          io.stdout(`${toJsonLine(record)}\n`);
+        // A failed idea is not written to --output, so the next run tries it again.
+        if (keep && !(args.output && !outcome.ok)) {
+          write(`${toJsonLine(record)}\n`);
           printed++;
         }
       },
-    });
+    );
   } finally {
-    await engine.unload();
+    await scorer.close();
   }
   const skipped = args.inputProblems ?? 0;
   io.stderr(
-    `score: ${ideas.length - failed} of ${ideas.length} ideas scored, ${passed} passed, ${failed} failed` +
+    `score: ${todo.length - failed} of ${todo.length} ideas scored, ${passed} passed, ${failed} failed` +
       `${skipped ? `, ${skipped} input records skipped` : ''}${args.filter ? `; ${printed} printed (--filter ${args.filter})` : ''}\n`,
   );
   return failed > 0 || skipped > 0 ? 1 : 0;
+}
+
+/** ", 2.1 ideas/s, ~47 s left" once a few ideas have landed. */
+function pace(started: number, done: number, total: number): string {
+  const seconds = (Date.now() - started) / 1000;
+  if (done < 2 || seconds <= 0) return '';
+  const rate = done / seconds;
+  return `, ${rate.toFixed(2)} ideas/s, ~${Math.ceil((total - done) / rate)} s left`;
+}
+
+/**
+ * Ids already scored in an --output file (a missing file holds none). A last line cut off by a stopped run
+ * is removed, so the lines appended next start on a line of their own.
+ */
+async function scoredIds(file: string): Promise<Set<string>> {
+  let text = await readFile(file, 'utf8').catch(() => '');
+  if (text && !text.endsWith('\n')) {
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    await writeFile(file, text);
+  }
+  const ids = new Set<string>();
+  for (const line of text.split('\n')) {
+    try {
+      const record = JSON.parse(line) as { id?: unknown; status?: unknown };
+      if (typeof record.id === 'string' && record.status === 'scored') ids.add(record.id);
+    } catch {
+      // not a whole line
+    }
+  }
+  return ids;
 }
 
 function parse(argv: string[]) {
@@ -120,6 +180,10 @@ function parse(argv: string[]) {
       'counterfactual-points': { type: 'string' },
       'counterfactual-p-accept': { type: 'string' },
       'fail-steered': { type: 'boolean', default: false },
+      server: { type: 'string' },
+      tokenizer: { type: 'string' },
+      concurrency: { type: 'string' },
+      output: { type: 'string' },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
@@ -145,9 +209,18 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
   if (pAccept > 1) throw new UsageError('--counterfactual-p-accept is a probability: give a number in (0, 1]');
   const counterfactual = values.counterfactual === true ? { points, pAccept } : null;
   if (values['fail-steered'] === true && !counterfactual) throw new UsageError('--fail-steered needs --counterfactual');
+  const concurrency = values.concurrency === undefined ? (values.server ? 4 : 1) : Number(values.concurrency);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw new UsageError('--concurrency must be an integer from 1 to 256');
+  if (concurrency > 1 && !values.server) throw new UsageError('--concurrency needs --server (the local engine scores one idea at a time)');
+  if (values.server !== undefined && !/^https?:\/\/\S+$/.test(values.server as string)) throw new UsageError('--server must be an http(s) URL such as http://127.0.0.1:8000/v1');
+  if (values.tokenizer !== undefined && !values.server) throw new UsageError('--tokenizer goes with --server');
   return {
     help: false,
     ...common,
+    server: values.server as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
+    concurrency,
+    output: values.output as string | undefined,
     counterfactual,
     failSteered: values['fail-steered'] === true,
     input: positionals[0]!,

@@ -1,18 +1,18 @@
 import { BOX_OPENING, parseBoxedScore } from '../scoring/boxed-score';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
-import { decide, DEFAULT_DECISION, distributionStats, makeDistribution, pAbove } from '../scoring/score-stats';
+import { DEFAULT_DECISION, makeDistribution } from '../scoring/score-stats';
+import { buildScoreResult, type ScoreParts } from './score-result';
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, logSumExp, truncateCache, type CausalLm, type KvCache } from './decoder';
 import { encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
-import { gamingSignals, hasFlaggedSpans, withoutFlaggedSpans } from '../scoring/gaming-signals';
-import { compareCounterfactual } from '../scoring/counterfactual';
+import { scoreWithSignals } from './steering-check';
 import { scoreInOrder } from './score-in-order';
 import type { LastLogits } from './engine';
 import type { ModelInfo, ScoreAllHooks, ScoreOptions, ScoreOutcome, Scorer } from './scorer-types';
 
-export const APP_VERSION = '0.1.0';
+export { APP_VERSION } from './score-result';
 
 export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
   profile: 'paper',
@@ -218,15 +218,8 @@ export class QwenScorer implements Scorer {
   }
 
   /** The idea's score, its gaming signals, and (when asked for) the counterfactual score without the flagged text. */
-  private async scoreIdea(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
-    const result = await this.scoreText(idea, options);
-    const signals = gamingSignals(idea, this.prompts.controlStrings);
-    if (!options.counterfactual || !hasFlaggedSpans(signals)) return { ...result, signals };
-    const stripped = withoutFlaggedSpans(idea, signals);
-    const counterfactual = stripped.text
-      ? compareCounterfactual(result, await this.scoreText(stripped, options), options.counterfactual)
-      : undefined;
-    return { ...result, signals, ...(counterfactual ? { counterfactual } : {}) };
+  private scoreIdea(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
+    return scoreWithSignals(idea, options, this.prompts.controlStrings, (text) => this.scoreText(text, options));
   }
 
   private async scoreText(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
@@ -286,7 +279,7 @@ export class QwenScorer implements Scorer {
       decodedTokens = decoded.tokens.length;
       beforeBox = decoded.text;
       if (!decoded.box) {
-        return this.result(idea, options, {
+        return this.result(options, {
           greedyAnswer: decoded.text,
           greedyScore: parseBoxedScore(decoded.text),
           distribution: makeDistribution([]),
@@ -313,7 +306,7 @@ export class QwenScorer implements Scorer {
         const rest = await this.decodeGreedy(read.greedy.tokens, box, options.maxNewTokens - written);
         greedyAnswer = `${beforeBox}${BOX_OPENING}${rest}`;
       }
-      return this.result(idea, options, {
+      return this.result(options, {
         greedyAnswer,
         greedyScore: parseBoxedScore(greedyAnswer),
         distribution: read.distribution,
@@ -384,38 +377,12 @@ export class QwenScorer implements Scorer {
   }
 
   private result(
-    idea: IdeaInput,
     options: ScoreOptions,
-    parts: {
-      greedyAnswer: string;
-      greedyScore: number | null;
-      distribution: ReturnType<typeof makeDistribution>;
-      readout: 'forced' | 'decoded' | 'none';
-      tokens: ScoreResult['provenance']['tokens'];
-      passesBefore: number;
-      started: number;
-    },
+    parts: Omit<ScoreParts, 'forwardPasses' | 'milliseconds'> & { passesBefore: number; started: number },
   ): ScoreResult {
-    const stats = distributionStats(parts.distribution);
-    const { threshold, comparison } = options.decision;
-    return {
-      greedy: { score: parts.greedyScore, answer: parts.greedyAnswer },
-      distribution: { entries: [...parts.distribution.entries], coverage: parts.distribution.coverage },
-      ...stats,
-      pAbove: pAbove(parts.distribution, threshold, comparison),
-      decision: decide(parts.greedyScore, parts.distribution, options.decision),
-      provenance: {
-        model: { id: this.info.id, revision: this.info.revision, dtype: this.info.dtype, device: this.info.device },
-        profile: options.profile,
-        ideaControlTokens: options.tokenizeSpecialsInText ? 'as-control' : 'as-text',
-        app: { name: 'referee', version: APP_VERSION },
-        tokens: parts.tokens,
-        forwardPasses: this.decoder.forwardPasses - parts.passesBefore,
-        readout: parts.readout,
-        milliseconds: Date.now() - parts.started,
-        scoredAt: new Date().toISOString(),
-      },
-    };
+    const { passesBefore, started, ...rest } = parts;
+    const model = { id: this.info.id, revision: this.info.revision, dtype: this.info.dtype, device: this.info.device };
+    return buildScoreResult({ ...rest, forwardPasses: this.decoder.forwardPasses - passesBefore, milliseconds: Date.now() - started }, options, model);
   }
 }
 

@@ -16,3 +16,33 @@ export async function scoreInOrder(
   }
   return outcomes;
 }
+
+/**
+ * Scores with up to `concurrency` ideas in flight (a server answers them in parallel), reporting each
+ * outcome in input order as soon as it and every idea before it are done.
+ */
+export async function scoreConcurrently(
+  score: (idea: IdeaInput) => Promise<ScoreOutcome>,
+  ideas: readonly IdeaInput[],
+  concurrency: number,
+  onResult: (index: number, outcome: ScoreOutcome) => void,
+): Promise<void> {
+  const done = new Map<number, ScoreOutcome>();
+  let next = 0;
+  let reported = 0;
+  const report = () => {
+    while (done.has(reported)) {
+      onResult(reported, done.get(reported)!);
+      done.delete(reported);
+      reported++;
+    }
+  };
+  const worker = async () => {
+    while (next < ideas.length) {
+      const index = next++;
+      done.set(index, await score(ideas[index]!));
+      report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, ideas.length)) }, worker));
+}

@@ -1,0 +1,163 @@
+import { BOX_OPENING, isNumberPrefix, parseBoxedScore } from '../../scoring/boxed-score';
+import type { IdeaInput } from '../../scoring/idea-input';
+import type { PromptProfileId } from '../../scoring/prompt-profiles';
+import { makeDistribution, type ScoreMass } from '../../scoring/score-stats';
+import type { Provenance, ScoreResult } from '../../scoring/scored-idea';
+import { encode, promptParts, PromptEncoder, promptText, type ChatTokenizer } from '../prompt-tokens';
+import { DEFAULT_SCORE_OPTIONS } from '../qwen-scorer';
+import { buildScoreResult } from '../score-result';
+import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
+import { scoreWithSignals } from '../steering-check';
+import { CompletionsError, type CompletionsClient } from './completions-client';
+
+/** Alternatives a completions server reports per token (OpenAI's and vLLM's limit). */
+const TOP_LOGPROBS = 20;
+/** The longest box content read, as in the local readout. */
+const MAX_BOX_CHARS = 6;
+
+interface Node {
+  readonly tokens: number[];
+  readonly text: string;
+  readonly probability: number;
+  readonly onGreedyPath: boolean;
+}
+
+/**
+ * Scores through an OpenAI-compatible completions server (vLLM, `npm run serve`, …): the paper's greedy
+ * answer from one temperature-0 request of up to `maxNewTokens` tokens, and the score distribution from the
+ * same readout tree as the local engine, one `max_tokens: 1, logprobs: 20` request per node on a prompt that
+ * ends inside the box (`…\boxed{`, `…\boxed{7`, `…\boxed{7.`). Prompts go as token ids, encoded here with the
+ * model's tokenizer (control tokens only where the template puts them), so the server sees exactly the local
+ * tokens; a server that refuses token ids gets text, with a warning. The top 20 per node may miss mass: the
+ * distribution's coverage shows it.
+ */
+export class RemoteScorer {
+  private readonly prompts: PromptEncoder;
+  private readonly boxTokens: number[];
+
+  constructor(
+    private readonly client: CompletionsClient,
+    private readonly tokenizer: ChatTokenizer,
+    private readonly model: Provenance['model'],
+    private readonly onWarning: (message: string) => void = () => {},
+  ) {
+    this.prompts = PromptEncoder.for(tokenizer);
+    this.boxTokens = encode(tokenizer, BOX_OPENING);
+  }
+
+  async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
+    return promptText(this.tokenizer, profile, idea);
+  }
+
+  async score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    const settings = { ...DEFAULT_SCORE_OPTIONS, ...options };
+    if (typeof idea.text !== 'string' || idea.text.trim() === '') {
+      return { ok: false, error: { code: 'empty-idea', message: 'The idea is empty: give its text (an abstract or proposal).' } };
+    }
+    try {
+      return { ok: true, result: await scoreWithSignals(idea, settings, this.prompts.controlStrings, (text) => this.scoreText(text, settings)) };
+    } catch (error) {
+      return { ok: false, error: { code: error instanceof CompletionsError ? 'server-error' : 'model-error', message: (error as Error).message } };
+    }
+  }
+
+  private async scoreText(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
+    const started = Date.now();
+    const requestsBefore = this.client.requests;
+    const promptIds = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, idea), options.tokenizeSpecialsInText);
+    const greedy = await this.complete(promptIds, { max_tokens: options.maxNewTokens });
+    const at = greedy.text.indexOf(BOX_OPENING);
+    let masses: ScoreMass[] = [];
+    let readout: 'forced' | 'decoded' | 'none' = 'none';
+    let decodedBeforeBox = 0;
+    if (at >= 0) {
+      const before = this.tokensBefore(greedy, at);
+      decodedBeforeBox = before.length;
+      readout = at === 0 ? 'forced' : 'decoded';
+      masses = await this.readBox([...promptIds, ...before, ...this.boxTokens], options);
+    }
+    return buildScoreResult(
+      {
+        greedyAnswer: greedy.text,
+        greedyScore: parseBoxedScore(greedy.text),
+        distribution: makeDistribution(masses),
+        readout,
+        tokens: { prompt: promptIds.length, prefilled: promptIds.length, reusedPrefix: 0, decodedBeforeBox },
+        forwardPasses: this.client.requests - requestsBefore,
+        milliseconds: Date.now() - started,
+      },
+      options,
+      this.model,
+    );
+  }
+
+  /** The generated tokens before the box opened: the server's own ids where it reports them, else the text encoded here. */
+  private tokensBefore(greedy: { text: string; tokenIds: number[] | null }, at: number): number[] {
+    if (at === 0) return [];
+    const ids = greedy.tokenIds;
+    if (ids) {
+      for (let k = 0; k <= ids.length; k++) {
+        const text = this.tokenizer.decode(ids.slice(0, k), { skip_special_tokens: false });
+        if (text.length >= at + BOX_OPENING.length) {
+          // The box opened inside a merged token: continue from the text instead.
+          if (text === greedy.text.slice(0, at + BOX_OPENING.length)) return ids.slice(0, k).slice(0, -this.boxTokens.length);
+          break;
+        }
+        if (text === greedy.text.slice(0, at)) return ids.slice(0, k);
+      }
+    }
+    return encode(this.tokenizer, greedy.text.slice(0, at));
+  }
+
+  /** The readout tree over the server: level by level, each open node one request, a level's requests in parallel. */
+  private async readBox(rootIds: number[], options: ScoreOptions): Promise<ScoreMass[]> {
+    const masses: ScoreMass[] = [];
+    let open: Node[] = [{ tokens: [], text: '', probability: 1, onGreedyPath: true }];
+    let continued = 0;
+    while (open.length > 0) {
+      const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
+      const chosen = level.filter((node) => node.onGreedyPath || continued++ < options.readoutMaxForwards);
+      open = [];
+      const answers = await Promise.all(chosen.map((node) => this.complete([...rootIds, ...node.tokens], { max_tokens: 1, logprobs: TOP_LOGPROBS })));
+      for (const [i, answer] of answers.entries()) {
+        const node = chosen[i]!;
+        const top = answer.topLogprobs?.[0] ?? {};
+        const best = Object.entries(top).reduce<[string, number] | null>((a, b) => (a === null || b[1] > a[1] ? b : a), null)?.[0];
+        for (const [text, logprob] of Object.entries(top)) {
+          const probability = node.probability * Math.exp(logprob);
+          const close = /^([\d.]*)\}/.exec(text);
+          if (close) {
+            const score = parseBoxedScore(`${BOX_OPENING}${node.text + close[1]}}`);
+            if (score !== null) masses.push({ score, probability });
+            continue;
+          }
+          if (!/^[\d.]+$/.test(text)) continue;
+          const childText = node.text + text;
+          const onGreedyPath = node.onGreedyPath && text === best;
+          if (!isNumberPrefix(childText) || childText.length > MAX_BOX_CHARS) continue;
+          if (!onGreedyPath && probability < options.readoutMinProbability) continue;
+          const ids = encode(this.tokenizer, text);
+          // A top entry is a token's text; one that does not encode back to one token cannot be continued.
+          if (ids.length !== 1) continue;
+          open.push({ tokens: [...node.tokens, ids[0]!], text: childText, probability, onGreedyPath });
+        }
+      }
+    }
+    return masses;
+  }
+
+  private async complete(promptIds: number[], body: { max_tokens: number; logprobs?: number }) {
+    if (this.client.acceptsTokenIds) {
+      try {
+        return await this.client.complete({ prompt: promptIds, ...body });
+      } catch (error) {
+        if (!(error instanceof CompletionsError) || !/HTTP 400.*prompt/i.test(error.message)) throw error;
+        this.client.acceptsTokenIds = false;
+        this.onWarning(
+          `the server refused a prompt of token ids (${error.message}); sending text from now on, which it tokenizes itself: control-token strings in ideas may then act as control tokens`,
+        );
+      }
+    }
+    return this.client.complete({ prompt: this.tokenizer.decode(promptIds, { skip_special_tokens: false }), ...body });
+  }
+}
