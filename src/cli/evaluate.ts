@@ -9,7 +9,8 @@ import { evaluationDocument } from '../evaluation/report-document';
 import { formatCalibration, formatReport } from '../evaluation/report-text';
 import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../scoring/idea-input';
 import type { ScoreResult } from '../scoring/scored-idea';
-import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { openScorer } from './scorer-source';
+import { choice, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run evaluate -- --model <folder|url|repo-id> [options] <labelled file>
 Scores a labelled set with AlphaResearch-RM and reports how well the scores agree with the labels:
@@ -27,6 +28,8 @@ MAE / RMSE / Spearman against ratings, for the greedy and the expected score, ea
   --format <f>         jsonl | json | csv (default: from the file name or content)
   --revision <r>       hub revision
   --tokenize-specials-in-text   encode control-token strings in ideas as control tokens (the paper's scripts)
+  --server <url>       score through an OpenAI-compatible completions server (…/v1); --model is the served name
+  --tokenizer <t>      with --server: the model's tokenizer (folder, URL or repo id; default: --model)
 Input: JSONL/JSON objects or CSV rows with the idea ("text" or "abstract", optional "title", "id") and a
 "rating" (1–10) and/or an "outcome" (accept/reject, pass/fail, true/false, 1/0). Rows without a valid label
 are reported and left out. Exit code 0 when every row was read and every idea scored, 1 otherwise.`;
@@ -51,9 +54,15 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const engine = await loadCommandEngine('evaluate', io, { source: args.model, dtype: args.dtype, ...(args.revision !== undefined ? { revision: args.revision } : {}) });
+  const engine = await openScorer('evaluate', io, {
+    model: args.model,
+    dtype: args.dtype,
+    ...(args.revision !== undefined ? { revision: args.revision } : {}),
+    ...(args.server ? { server: args.server } : {}),
+    ...(args.tokenizer ? { tokenizer: args.tokenizer } : {}),
+  });
   if (!engine) return 1;
-  const info = engine.info;
+  const info = engine.model;
 
   const settings: EvaluationSettings = { threshold: args.threshold, comparison: args.comparison };
   const results: (ScoreResult | null)[] = [];
@@ -75,7 +84,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     );
     for (const outcome of outcomes) results.push(outcome.ok ? outcome.result : null);
   } finally {
-    await engine.unload();
+    await engine.close();
   }
 
   const items = toEvaluationItems(labelled, results, settings);
@@ -117,6 +126,8 @@ function parse(argv: string[]) {
       method: { type: 'string' },
       seed: { type: 'string' },
       format: { type: 'string' },
+      server: { type: 'string' },
+      tokenizer: { type: 'string' },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
@@ -128,9 +139,12 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
   if (positionals.length !== 1) throw new UsageError('give exactly one labelled file');
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+  if (values.server !== undefined && !/^https?:\/\/\S+$/.test(values.server as string)) throw new UsageError('--server must be an http(s) URL such as http://127.0.0.1:8000/v1');
   return {
     help: false,
     ...common,
+    server: values.server as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
     input: positionals[0]!,
     json: values.json === true,
     calibrate: values.calibrate as string | undefined,

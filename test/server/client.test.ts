@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as score } from '../../src/cli/score';
+import { main as evaluate } from '../../src/cli/evaluate';
+import { LABELLED_JSONL } from '../../src/fixtures/labelled-ideas';
 import { startServer } from '../../src/cli/serve';
 import { ScoredIdeaLineSchema, type ScoredIdea } from '../../src/scoring/scored-idea';
 
@@ -75,6 +77,23 @@ describe.each([
     expect(remote.code).toBe(0);
     expectSameScores(remote.lines, local.lines);
     expect(remote.lines[0]!.result!.provenance.model).toEqual({ id: model, revision: null, dtype: 'server', device: url });
+  });
+
+  it('npm run evaluate --server reports the local metrics', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'referee-evaluate-server-')), 'labelled.jsonl');
+    await writeFile(file, LABELLED_JSONL);
+    const report = async (args: string[]) => {
+      let stdout = '';
+      const code = await evaluate([...args, '--json', file], { stdout: (t) => (stdout += t), stderr: () => {}, stdin: async () => new Uint8Array() });
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as { report: { greedy: { accuracy: { value: number } }; expected: Record<string, unknown> } };
+    };
+    const local = await report(['--model', join(FIXTURES, model), '--dtype', dtype]);
+    const remote = await report(['--server', url, '--model', model, '--tokenizer', join(FIXTURES, model)]);
+    expect(remote.report.greedy).toEqual(local.report.greedy);
+    expect(JSON.stringify(remote.report.expected, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))).toBe(
+      JSON.stringify(local.report.expected, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)),
+    );
   });
 });
 
