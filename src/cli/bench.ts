@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBrowser7B, printBrowser7B } from './bench-browser-7b';
+import { benchServer } from './bench-server';
 import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
 import { benchEngine } from './bench-engine';
 import { benchWebgpu } from './bench-webgpu';
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
     await benchEngine({ ideas: Number(values.ideas), words: Number(values.words), dtype: 'q4' });
   }
   if (values.suite === 'engine') return;
+  if (values.suite === 'server') {
+    await benchServer({ ideas: Number(values.ideas), words: Number(values.words) });
+    return;
+  }
   if (values.suite === 'webgpu') {
     // Not part of `all`: it needs a WebGPU adapter (a GPU, or Mesa lavapipe: scripts/lavapipe.sh).
     const dtype = values.dtype ?? 'q4f16';
