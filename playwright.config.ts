@@ -57,6 +57,8 @@ export default defineConfig<RefereeOptions>({
     reuseExistingServer: false,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { REFEREE_MODELS_DIR: FIXTURES_DIR },
+    // The tests' cross-origin model servers (e2e/model-server.ts) listen on this host at any free port: the
+    // policy must let the page fetch from them, as a self-hosted model's origin is let through.
+    env: { REFEREE_MODELS_DIR: FIXTURES_DIR, REFEREE_CONNECT_SRC: 'http://127.0.0.1:*' },
   },
 });

@@ -27,7 +27,7 @@ export interface PolicyOptions {
 export function connectSourcesFrom(value: string | undefined): string[] {
   const sources = (value ?? '').split(/[\s,]+/).filter(Boolean);
   for (const source of sources) {
-    if (!/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/.test(source)) {
+    if (!/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:(\d+|\*))?$/.test(source)) {
       throw new Error(`REFEREE_CONNECT_SRC: ${JSON.stringify(source)} is not an origin like https://models.example.org`);
     }
   }

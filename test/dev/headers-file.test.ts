@@ -40,5 +40,6 @@ describe('the Content-Security-Policy', () => {
     expect(() => connectSourcesFrom("https://ok.example.org 'unsafe-inline'")).toThrow(/not an origin/);
     expect(() => connectSourcesFrom('https://example.org/path')).toThrow(/not an origin/);
     expect(connectSourcesFrom(undefined)).toEqual([]);
+    expect(connectSourcesFrom('http://127.0.0.1:*')).toEqual(['http://127.0.0.1:*']);
   });
 });
