@@ -24,4 +24,9 @@ fi
 
 npx tsc --noEmit -p .
 npx vitest run
+# The browser tests' server takes a free port unless one is given (a fixed one fails when it is in use).
+if [ -z "${REFEREE_E2E_PORT:-}" ]; then
+  REFEREE_E2E_PORT="$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
+  export REFEREE_E2E_PORT
+fi
 npx playwright test

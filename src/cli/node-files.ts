@@ -1,11 +1,13 @@
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactFile, ArtifactSink } from '../builder/artifact-sink';
 import { TruncatedSourceError, type ByteSource, type FileTree } from '../builder/byte-source';
 
-/** A file on disk read by offset; the handle opens on first use and stays open. */
+/**
+ * A file on disk read by offset. Each read opens and closes the file: a handle left open for the garbage
+ * collector to close is a warning (and a deprecation) in Node, and the builder's reads are large.
+ */
 export class NodeFileSource implements ByteSource {
-  private handle: Promise<FileHandle> | null = null;
   constructor(readonly name: string) {}
 
   async size(): Promise<number> {
@@ -13,22 +15,22 @@ export class NodeFileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    this.handle ??= open(this.name, 'r');
-    const handle = await this.handle;
-    const buffer = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
-      if (bytesRead === 0) throw new TruncatedSourceError(`${this.name}: file ends before byte ${offset + length}`);
-      done += bytesRead;
+    const handle = await open(this.name, 'r');
+    try {
+      const buffer = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+        if (bytesRead === 0) throw new TruncatedSourceError(`${this.name}: file ends before byte ${offset + length}`);
+        done += bytesRead;
+      }
+      return buffer;
+    } finally {
+      await handle.close();
     }
-    return buffer;
   }
 
-  async close(): Promise<void> {
-    if (this.handle) await (await this.handle).close();
-    this.handle = null;
-  }
+  async close(): Promise<void> {}
 }
 
 export class NodeFileTree implements FileTree {
