@@ -107,7 +107,13 @@ test.describe('the Referee app', () => {
     await page.getByRole('checkbox', { name: `Compare ${nodeOrder[0]!.text.slice(0, 40)}` }).check();
     await page.getByRole('checkbox', { name: `Compare ${nodeOrder[1]!.text.slice(0, 40)}` }).check();
     await expect(page.getByTestId('compare-card')).toHaveCount(2);
-    await expect(page.getByTestId('pairwise').locator('tbody tr').first().locator('td').nth(1)).toHaveText(/^\d+%$/);
+    await expect(page.getByTestId('pairwise').locator('tbody tr').first().locator('td').nth(1)).toHaveText(/^\d+% · tie \d+%$/);
+    // A fifth idea is refused with a message, not silently.
+    for (const idea of nodeOrder.slice(2, 4)) await page.getByRole('checkbox', { name: `Compare ${idea.text.slice(0, 40)}` }).check();
+    await page.getByRole('checkbox', { name: `Compare ${nodeOrder[4]!.text.slice(0, 40)}` }).click();
+    await expect(page.getByTestId('notice')).toHaveText(/Compare holds four ideas at a time/);
+    await expect(page.getByRole('checkbox', { name: `Compare ${nodeOrder[4]!.text.slice(0, 40)}` })).not.toBeChecked();
+    await expect(page.getByTestId('compare-card')).toHaveCount(4);
   });
 
   test('a reload mid-batch loses nothing, and the rest of the queue finishes', async ({ page }) => {
@@ -226,6 +232,8 @@ test('a checkpoint with no ONNX build (like the original AlphaResearch-RM repo) 
   await page.getByLabel('Idea (abstract or proposal)').fill('Waiting for a model.');
   await page.getByRole('button', { name: 'Add and score' }).click();
   await expect(rows(page).first()).toHaveAttribute('data-status', 'queued');
+  // With no model, the queue says what it waits for and how to get a model.
+  await expect(page.getByTestId('notice')).toHaveText(/Added 1 idea\. They wait in the queue: load a model in the Model panel/);
 });
 
 test('a model too large for the device is refused before any weight is downloaded', async ({ page }) => {

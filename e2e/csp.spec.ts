@@ -22,7 +22,7 @@ test.describe('Content-Security-Policy', () => {
     expect((await request.get(bundle)).headers()['content-security-policy']).toBe(headers['content-security-policy']);
   });
 
-  test('an inline <script> injected into the page does not run', async ({ page, cspViolations }) => {
+  test('an inline <script> injected into the page does not run', async ({ page }) => {
     await page.goto('/');
     const ran = await page.evaluate(async () => {
       const attempts = [
@@ -42,18 +42,18 @@ test.describe('Content-Security-Policy', () => {
         },
       ];
       // Trusted Types refuses the strings (each attempt throws); were one let through, script-src would refuse to run it.
+      let refused = 0;
       for (const attempt of attempts) {
         try {
           attempt();
         } catch {
-          // refused
+          refused++;
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
-      return (window as unknown as { __injected?: boolean }).__injected === true;
+      return { injected: (window as unknown as { __injected?: boolean }).__injected === true, refused };
     });
-    expect(ran).toBe(false);
-    expect(cspViolations.join('\n')).toMatch(/Content Security Policy|Trusted/);
+    expect(ran).toEqual({ injected: false, refused: 3 });
   });
 
   test('a fetch to a host outside connect-src is blocked', async ({ page, cspViolations }) => {

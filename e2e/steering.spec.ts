@@ -54,7 +54,7 @@ test.describe('idea text cannot steer the reviewer (issue #16)', () => {
 
     // Opt in to the counterfactual check and score again: the planted model answers 7.5 whatever the text.
     await page.getByLabel('Check flagged text').check();
-    await row.getByRole('button', { name: 'Re-score' }).click();
+    await row.getByRole('button', { name: `Score ${IDEA.title}` }).click();
     await expect(row.getByTestId('counterfactual')).toHaveText(/the flagged text changed little: greedy \+0\.0/, { timeout: TIMEOUT });
   });
 });

@@ -1,5 +1,5 @@
 import { withSettings } from '../scoring/idea-list';
-import { makeDistribution, pFirstHigher } from '../scoring/score-stats';
+import { makeDistribution, pFirstHigher, pTie } from '../scoring/score-stats';
 import { DistributionChart } from './DistributionChart';
 import { percent, score, twoDecimals } from './format';
 import { useReferee } from './store';
@@ -28,6 +28,11 @@ export function ComparePanel() {
           return (
             <article key={idea.id} data-testid="compare-card">
               <h3>{label(i)}</h3>
+              {idea.stale && (
+                <p className="status" data-testid="compare-stale">
+                  Edited since scored: the score is of the old text.
+                </p>
+              )}
               <p className="compare-text">{idea.text}</p>
               {r ? (
                 <>
@@ -43,8 +48,9 @@ export function ComparePanel() {
           );
         })}
       </div>
+      <div className="table-scroll">
       <table data-testid="pairwise">
-        <caption>P(row scores higher than column), from the two score distributions</caption>
+        <caption>P(row scores higher than column), and P(the two score the same), from the two score distributions</caption>
         <thead>
           <tr>
             <td />
@@ -60,16 +66,20 @@ export function ComparePanel() {
             <tr key={a.id}>
               <th scope="row">{label(i)}</th>
               {chosen.map((b, j) => {
-                const value =
-                  i === j || !a.result || !b.result
-                    ? null
-                    : pFirstHigher(makeDistribution(a.result.distribution.entries), makeDistribution(b.result.distribution.entries));
-                return <td key={b.id}>{i === j ? '—' : percent(value)}</td>;
+                if (i === j || !a.result || !b.result) return <td key={b.id}>{i === j ? '—' : percent(null)}</td>;
+                const first = makeDistribution(a.result.distribution.entries);
+                const second = makeDistribution(b.result.distribution.entries);
+                return (
+                  <td key={b.id}>
+                    {percent(pFirstHigher(first, second))} · tie {percent(pTie(first, second))}
+                  </td>
+                );
               })}
             </tr>
           ))}
         </tbody>
       </table>
+      </div>
     </section>
   );
 }

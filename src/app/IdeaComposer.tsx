@@ -14,6 +14,13 @@ export function IdeaComposer() {
   const [many, setMany] = useState('');
   const ids = { title: useId(), text: useId(), many: useId() };
 
+  /** Queued ideas wait for a model: say so, and how to get one, when none is loaded or loading. */
+  const waitingNote = (score: boolean): string => {
+    const model = useReferee.getState().model.state;
+    if (!score || model === 'ready' || model === 'loading') return '';
+    return ' They wait in the queue: load a model in the Model panel above (the AlphaResearch-RM repo, a converted folder, or one this site serves) and scoring starts by itself.';
+  };
+
   const submit = (event: FormEvent<HTMLFormElement>, score: boolean) => {
     event.preventDefault();
     if (mode === 'one') {
@@ -24,7 +31,8 @@ export function IdeaComposer() {
       addIdeas([{ ...(title.trim() ? { title: title.trim() } : {}), text: text.trim() }], score);
       setTitle('');
       setText('');
-      setNotice(null);
+      const waiting = waitingNote(score);
+      setNotice(waiting ? { kind: 'info', text: `Added 1 idea.${waiting}` } : null);
       return;
     }
     try {
@@ -34,7 +42,7 @@ export function IdeaComposer() {
       setNotice(
         parsed.problems.length
           ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${parsed.problems.map(describeProblem).join('; ')}` }
-          : { kind: 'info', text: `Added ${parsed.ideas.length} ideas.` },
+          : { kind: 'info', text: `Added ${parsed.ideas.length} ideas.${waitingNote(score)}` },
       );
     } catch (error) {
       setNotice({ kind: 'error', text: `Nothing added: ${(error as Error).message}` });

@@ -107,9 +107,11 @@ export const useReferee = create<RefereeState>()(
       clearIdeas: () => setState({ ideas: [], compare: [] }),
       setSettings: (patch) => setState((s) => ({ settings: { ...s.settings, ...patch } })),
       toggleCompare: (id) =>
-        setState((s) => ({
-          compare: s.compare.includes(id) ? s.compare.filter((c) => c !== id) : s.compare.length >= 4 ? s.compare : [...s.compare, id],
-        })),
+        setState((s) => {
+          if (s.compare.includes(id)) return { compare: s.compare.filter((c) => c !== id) };
+          if (s.compare.length >= 4) return { notice: { kind: 'info', text: 'Compare holds four ideas at a time: untick one to add another.' } };
+          return { compare: [...s.compare, id] };
+        }),
       setModel: (model) => setState({ model }),
       rememberModel: (lastModel) => setState({ lastModel }),
       setBackend: (backend) => setState({ backend }),

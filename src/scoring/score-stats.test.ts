@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, distributionStats, makeDistribution, pAbove, pAboveReadable, pFirstHigher } from './score-stats';
+import { decide, distributionStats, makeDistribution, pAbove, pAboveReadable, pFirstHigher, pTie } from './score-stats';
 
 // The planted model's distribution, and one with a quarter of its mass unreadable.
 const planted = makeDistribution([
@@ -53,6 +53,9 @@ describe('score distribution maths', () => {
     // planted vs partial (readable part: 6 w.p. 2/3, 4 w.p. 1/3): 7.5 beats both; 5 and 4.5 beat only 4.
     expect(pFirstHigher(planted, partial)).toBeCloseTo(0.7 + 0.3 / 3, 12);
     expect(pFirstHigher(planted, planted)).toBeCloseTo(0.2 * 0.1 + 0.7 * 0.3, 12);
+    // Higher, lower and tied add up to one.
+    expect(pTie(planted, planted)! + 2 * pFirstHigher(planted, planted)!).toBeCloseTo(1, 12);
+    expect(pFirstHigher(planted, partial)! + pFirstHigher(partial, planted)! + pTie(planted, partial)!).toBeCloseTo(1, 12);
   });
 
   it('decides by greedy (default, the paper), expected, or P(above) > 0.5, with > or >=', () => {

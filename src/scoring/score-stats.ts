@@ -81,6 +81,14 @@ export function pFirstHigher(a: ScoreDistribution, b: ScoreDistribution): number
   return p / (a.coverage * b.coverage);
 }
 
+/** P(A's score = B's score) for independent draws, over their readable mass: what P(A > B) and P(B > A) leave. */
+export function pTie(a: ScoreDistribution, b: ScoreDistribution): number | null {
+  if (a.coverage <= 0 || b.coverage <= 0) return null;
+  let p = 0;
+  for (const x of a.entries) for (const y of b.entries) if (x.score === y.score) p += x.probability * y.probability;
+  return p / (a.coverage * b.coverage);
+}
+
 export interface Decision {
   /** null when the deciding statistic is missing (no greedy score, or nothing readable). */
   readonly pass: boolean | null;
