@@ -186,6 +186,8 @@ test.describe('the Referee app', () => {
   test('a model address that 404s is a clear message, and the app stays usable', async ({ page }) => {
     await page.goto('/?model=no-such-model');
     await expect(page.getByTestId('model-error')).toHaveText(/The model "no-such-model" could not be found/, { timeout: SCORE_TIMEOUT });
+    // The Model field keeps what was asked for, to correct, not the default.
+    await expect(page.getByLabel(/^Model \(a converted folder/)).toHaveValue('no-such-model');
     await page.getByLabel('Idea (abstract or proposal)').fill('Still here.');
     await page.getByRole('button', { name: 'Add without scoring' }).click();
     await expect(rows(page)).toHaveCount(1);

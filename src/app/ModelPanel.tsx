@@ -10,6 +10,7 @@ import { useReferee } from './store';
 export function ModelPanel() {
   const model = useReferee((s) => s.model);
   const lastSource = useReferee((s) => s.lastModel?.source);
+  const requestedSource = useReferee((s) => s.requestedSource);
   const [source, setSource] = useState(DEFAULT_MODEL);
   const [dragging, setDragging] = useState(false);
   const backend = useReferee((s) => s.backend);
@@ -21,6 +22,11 @@ export function ModelPanel() {
   useEffect(() => {
     if (lastSource) setSource(lastSource);
   }, [lastSource]);
+  // After a load (from the address, a kept model, or this field) the field shows what was asked for, so a
+  // failed load can be corrected rather than retyped.
+  useEffect(() => {
+    if (requestedSource) setSource(requestedSource);
+  }, [requestedSource]);
   const busy = model.state === 'loading';
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
@@ -93,7 +99,7 @@ export function ModelPanel() {
           </p>
         )}
       </div>
-      {(model.state === 'idle' || model.state === 'error' || model.state === 'cancelled') && (
+      {model.state !== 'loading' && (
         <form
           onSubmit={(e) => {
             e.preventDefault();

@@ -100,6 +100,7 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
   const generation = ++loadGeneration;
   const current = () => generation === loadGeneration;
   const setModel = (status: ModelStatus) => current() && useReferee.getState().setModel(status);
+  if (current()) useReferee.getState().setRequestedSource(request.source);
   setModel({ state: 'loading', phase: 'download', loaded: 0, total: 0, detail: 'Checking the model files…' });
   // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
   void globalThis.navigator?.storage?.persist?.().catch(() => false);

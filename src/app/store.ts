@@ -31,6 +31,8 @@ export interface RefereeState {
   /** Ideas picked for the side-by-side view (2–4). */
   compare: string[];
   model: ModelStatus;
+  /** The source of the last load asked for (loaded or not): the Model field shows it, not the default. */
+  requestedSource: string | null;
   /** The last model source that loaded, with the device and dtype it was asked for: offered again on return. */
   lastModel: { readonly source: string; readonly device?: BrowserDevice; readonly dtype?: Dtype } | null;
   /** Which runtime models load on: `auto` lets engine/backend-choice pick (WASM over a software WebGPU adapter). */
@@ -53,6 +55,7 @@ export interface RefereeState {
   setSettings(patch: Partial<ListSettings>): void;
   toggleCompare(id: string): void;
   setModel(status: ModelStatus): void;
+  setRequestedSource(source: string): void;
   rememberModel(model: RefereeState['lastModel']): void;
   setBackend(backend: BackendPreference): void;
   setNotice(notice: RefereeState['notice']): void;
@@ -70,6 +73,7 @@ export const useReferee = create<RefereeState>()(
       settings: { ...DEFAULT_DECISION, profile: 'paper' },
       compare: [],
       model: { state: 'idle' },
+      requestedSource: null,
       lastModel: null,
       backend: 'auto',
       notice: null,
@@ -113,6 +117,7 @@ export const useReferee = create<RefereeState>()(
           return { compare: [...s.compare, id] };
         }),
       setModel: (model) => setState({ model }),
+      setRequestedSource: (requestedSource) => setState({ requestedSource }),
       rememberModel: (lastModel) => setState({ lastModel }),
       setBackend: (backend) => setState({ backend }),
       setNotice: (notice) => setState({ notice }),
