@@ -44,12 +44,16 @@ export const SCORING_OPTIONS = {
   comparison: { type: 'string' },
   revision: { type: 'string' },
   'tokenize-specials-in-text': { type: 'boolean', default: false },
+  server: { type: 'string' },
+  tokenizer: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
 /** Validates the options in SCORING_OPTIONS; throws UsageError naming the flag. */
 export function scoringArgs(values: Record<string, string | boolean | undefined>) {
   if (!values.model) throw new UsageError('--model is required');
+  if (values.server !== undefined && !/^https?:\/\/\S+$/.test(values.server as string)) throw new UsageError('--server must be an http(s) URL such as http://127.0.0.1:8000/v1');
+  if (values.tokenizer !== undefined && values.server === undefined) throw new UsageError('--tokenizer goes with --server');
   const threshold = values.threshold === undefined ? 5.5 : Number(values.threshold);
   if (!(Number.isFinite(threshold) && threshold >= THRESHOLD_RANGE.min && threshold <= THRESHOLD_RANGE.max)) {
     throw new UsageError(`--threshold is a score from ${THRESHOLD_RANGE.min} to ${THRESHOLD_RANGE.max}; got ${String(values.threshold)}`);
@@ -62,6 +66,8 @@ export function scoringArgs(values: Record<string, string | boolean | undefined>
     comparison: choice<Comparison>('--comparison', values.comparison as string | undefined, { gt: '>', ge: '>=', '>': '>', '>=': '>=' }, '>'),
     revision: values.revision as string | undefined,
     tokenizeSpecialsInText: values['tokenize-specials-in-text'] === true,
+    server: values.server as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
   };
 }
 

@@ -126,8 +126,6 @@ function parse(argv: string[]) {
       method: { type: 'string' },
       seed: { type: 'string' },
       format: { type: 'string' },
-      server: { type: 'string' },
-      tokenizer: { type: 'string' },
     },
   });
   if (values.help) return { help: true } as ReturnType<typeof parseValid>;
@@ -139,12 +137,9 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
   if (positionals.length !== 1) throw new UsageError('give exactly one labelled file');
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
-  if (values.server !== undefined && !/^https?:\/\/\S+$/.test(values.server as string)) throw new UsageError('--server must be an http(s) URL such as http://127.0.0.1:8000/v1');
   return {
     help: false,
     ...common,
-    server: values.server as string | undefined,
-    tokenizer: values.tokenizer as string | undefined,
     input: positionals[0]!,
     json: values.json === true,
     calibrate: values.calibrate as string | undefined,

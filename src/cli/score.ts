@@ -180,8 +180,6 @@ function parse(argv: string[]) {
       'counterfactual-points': { type: 'string' },
       'counterfactual-p-accept': { type: 'string' },
       'fail-steered': { type: 'boolean', default: false },
-      server: { type: 'string' },
-      tokenizer: { type: 'string' },
       concurrency: { type: 'string' },
       output: { type: 'string' },
     },
@@ -212,13 +210,9 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
   const concurrency = values.concurrency === undefined ? (values.server ? 4 : 1) : Number(values.concurrency);
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw new UsageError('--concurrency must be an integer from 1 to 256');
   if (concurrency > 1 && !values.server) throw new UsageError('--concurrency needs --server (the local engine scores one idea at a time)');
-  if (values.server !== undefined && !/^https?:\/\/\S+$/.test(values.server as string)) throw new UsageError('--server must be an http(s) URL such as http://127.0.0.1:8000/v1');
-  if (values.tokenizer !== undefined && !values.server) throw new UsageError('--tokenizer goes with --server');
   return {
     help: false,
     ...common,
-    server: values.server as string | undefined,
-    tokenizer: values.tokenizer as string | undefined,
     concurrency,
     output: values.output as string | undefined,
     counterfactual,
