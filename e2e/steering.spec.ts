@@ -58,3 +58,15 @@ test.describe('idea text cannot steer the reviewer (issue #16)', () => {
     await expect(row.getByTestId('counterfactual')).toHaveText(/the flagged text changed little: greedy \+0\.0/, { timeout: TIMEOUT });
   });
 });
+
+test('the first screen offers sample ideas, the app ships a manifest and an icon', async ({ page, request, webgpu }) => {
+  test.skip(webgpu, 'no model needed: WASM is enough');
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Try three sample ideas' }).click();
+  await expect(page.getByTestId('notice')).toHaveText(/Added 3 sample ideas/);
+  await expect(page.getByTestId('idea-row')).toHaveCount(3);
+  await expect(page.getByTestId('idea-title').first()).toHaveText('Sparse mixture-of-experts for small language models');
+  const manifest = (await (await request.get('/manifest.webmanifest')).json()) as { short_name: string };
+  expect(manifest.short_name).toBe('Referee');
+  expect((await request.get('/favicon.svg')).ok()).toBe(true);
+});

@@ -49,6 +49,19 @@ export function IdeaComposer() {
     }
   };
 
+  /** The sample ideas the app ships (public/sample-ideas.jsonl), added as drafts to score when a model is ready. */
+  const addSampleIdeas = async () => {
+    try {
+      const response = await fetch('/sample-ideas.jsonl');
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const parsed = parseIdeas(await response.text(), { format: 'jsonl' });
+      addIdeas(parsed.ideas, false);
+      setNotice({ kind: 'info', text: `Added ${parsed.ideas.length} sample ideas. Score them with “Score” on each row, or load a model and queue them.` });
+    } catch (error) {
+      setNotice({ kind: 'error', text: `The sample ideas could not be read (${(error as Error).message}). Your list is unchanged.` });
+    }
+  };
+
   const importFile = async (file: File) => {
     const { ideas, replaceIdeas } = useReferee.getState();
     try {
@@ -109,6 +122,9 @@ export function IdeaComposer() {
             accept=".json,.jsonl,.ndjson,.csv,.txt,.md"
             onFile={(file) => void importFile(file)}
           />
+          <button type="button" onClick={() => void addSampleIdeas()}>
+            Try three sample ideas
+          </button>
         </div>
       </form>
     </section>
