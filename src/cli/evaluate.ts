@@ -2,7 +2,7 @@ import { scoreInOrder } from '../engine/score-in-order';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { calibrate, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../evaluation/calibration';
+import { calibrate, calibrationWorsened, DEFAULT_SPLIT, type CalibrationOutcome, type RequestedMethod } from '../evaluation/calibration';
 import { binaryLabel, parseLabelledSet, type LabelledIdea } from '../evaluation/labelled-set';
 import { evaluate, toEvaluationItems, type EvaluationSettings } from '../evaluation/metrics';
 import { evaluationDocument } from '../evaluation/report-document';
@@ -96,7 +96,11 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       items.map((item) => ({ pAccept: item.pAccept, label: binaryLabel(item, settings.threshold, settings.comparison) })),
       { method: args.method, seed: args.seed, settings, file: basename(args.input), model, profile: args.profile },
     );
-    if (calibration.ok) await writeFile(args.calibrate, `${JSON.stringify(calibration.report.calibrator, null, 2)}\n`);
+    if (calibration.ok) {
+      await writeFile(args.calibrate, `${JSON.stringify(calibration.report.calibrator, null, 2)}\n`);
+      const worse = calibrationWorsened(calibration.report);
+      if (worse) io.stderr(`evaluate: warning: the calibrator made the held-out ideas worse calibrated (${worse}); it is written, but label more ideas before you use it\n`);
+    }
   }
 
   if (args.json) {

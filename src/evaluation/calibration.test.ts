@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyCalibrator,
   calibrate,
+  calibrationWorsened,
   CalibratorImportError,
   describeCalibrator,
   fitIsotonic,
@@ -166,5 +167,15 @@ describe('fitting a calibrator on a labelled set', () => {
     const broken = structuredClone(result.report.calibrator) as { fit: { y: number[] } };
     broken.fit.y.reverse();
     expect(() => parseCalibrator(JSON.stringify(broken))).toThrow(/breakpoints must ascend/);
+  });
+});
+
+describe('a calibrator that made things worse', () => {
+  const reliability = (ece: number | null, brier: number | null) => ({ n: 6, bins: [], ece, brier });
+  it('is named, with what got worse; one that helped or changed nothing is not', () => {
+    expect(calibrationWorsened({ heldOut: { before: reliability(0.22, 0.2), after: reliability(0.4, 0.19) } })).toBe('ECE 0.22 → 0.40');
+    expect(calibrationWorsened({ heldOut: { before: reliability(0.22, 0.2), after: reliability(0.4, 0.3) } })).toBe('ECE 0.22 → 0.40, Brier 0.20 → 0.30');
+    expect(calibrationWorsened({ heldOut: { before: reliability(0.22, 0.2), after: reliability(0.1, 0.2) } })).toBeNull();
+    expect(calibrationWorsened({ heldOut: { before: reliability(null, null), after: reliability(null, null) } })).toBeNull();
   });
 });

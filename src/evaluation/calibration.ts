@@ -231,6 +231,18 @@ export interface CalibrationReport {
   readonly notes: string[];
 }
 
+/**
+ * Whether the calibrator made the held-out ideas' P(accept) better calibrated, or at least no worse, by ECE
+ * and by the Brier score. A calibrator that made either worse is not put in use unless the user insists.
+ */
+export function calibrationWorsened(report: Pick<CalibrationReport, 'heldOut'>): string | null {
+  const { before, after } = report.heldOut;
+  const worse: string[] = [];
+  if (before.ece !== null && after.ece !== null && after.ece > before.ece) worse.push(`ECE ${before.ece.toFixed(2)} → ${after.ece.toFixed(2)}`);
+  if (before.brier !== null && after.brier !== null && after.brier > before.brier) worse.push(`Brier ${before.brier.toFixed(2)} → ${after.brier.toFixed(2)}`);
+  return worse.length > 0 ? worse.join(', ') : null;
+}
+
 export type CalibrationOutcome = { readonly ok: true; readonly report: CalibrationReport } | { readonly ok: false; readonly message: string };
 
 /**

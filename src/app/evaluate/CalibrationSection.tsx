@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { calibrate, describeCalibrator, ISOTONIC_MIN_FIT, parseCalibrator, type RequestedMethod } from '../../evaluation/calibration';
+import { calibrate, calibrationWorsened, describeCalibrator, ISOTONIC_MIN_FIT, parseCalibrator, type RequestedMethod } from '../../evaluation/calibration';
 import { binaryLabel } from '../../evaluation/labelled-set';
 import type { EvaluationItem } from '../../evaluation/metrics';
 import { decodeUtf8 } from '../../scoring/idea-input';
@@ -40,7 +40,8 @@ export function CalibrationSection({
     );
     if (outcome.ok) {
       setFit({ report: outcome.report });
-      setCalibrator(outcome.report.calibrator);
+      // One that made the held-out ideas worse calibrated is shown, with a warning, but not put in use.
+      if (!calibrationWorsened(outcome.report)) setCalibrator(outcome.report.calibrator);
     } else setFit({ error: outcome.message });
   };
 
@@ -83,6 +84,16 @@ export function CalibrationSection({
               {note}
             </p>
           ))}
+          {calibrationWorsened(fit.report) && (
+            <p className="error" role="alert" data-testid="calibration-worse">
+              This calibrator made the held-out ideas worse calibrated ({calibrationWorsened(fit.report)}), so it is not in use. With few labelled ideas
+              a fit is noisy: label more, or{' '}
+              <button type="button" onClick={() => setCalibrator(fit.report.calibrator)}>
+                use it anyway
+              </button>
+              .
+            </p>
+          )}
           <table>
             <caption>On the {fit.report.heldOut.before.n} held-out ideas (lower is better)</caption>
             <thead>
