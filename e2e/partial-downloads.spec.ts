@@ -82,6 +82,9 @@ test('a cancelled download is listed with the bytes kept, and Delete removes its
   expect(kept).toBeLessThan(DATA_BYTES);
   await expect(partial.getByTestId('partial-download-size')).toHaveText(`${formatBytes(kept)} of ${formatBytes(DATA_BYTES)}`);
   await expect(partial).toContainText('kept in 1 file');
+  // Listed once, as unfinished (with a way to resume), not also as a kept model that would fail to load.
+  await expect(page.getByTestId('cached-model').filter({ hasText: folder })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: `Resume the download of ${folder}` })).toBeVisible();
 
   await page.getByRole('button', { name: `Delete the unfinished download of ${folder}` }).click();
   await expect(partial).toHaveCount(0);

@@ -24,13 +24,16 @@ export function CachedModels() {
       () => setProblem(null),
       (error: unknown) => setProblem(`The unfinished download could not be deleted: ${(error as Error).message}`),
     ).finally(refresh);
-  if ((!models || models.length === 0) && partials.length === 0) return null;
+  // A model whose download is unfinished has its first files in the cache already: list it once, as unfinished.
+  const unfinished = new Set(partials.map((p) => p.folder));
+  const kept = (models ?? []).filter((m) => !unfinished.has(m.folder));
+  if (kept.length === 0 && partials.length === 0) return null;
   return (
     <div className="cached-models">
       <h3>Kept in this browser</h3>
-      {models && models.length > 0 && (
+      {kept.length > 0 && (
         <ul data-testid="cached-models">
-          {models.map((m) => (
+          {kept.map((m) => (
             <li key={m.folder}>
               <span data-testid="cached-model">{m.folder}</span> · {(m.bytes / 1e6).toFixed(1)} MB in {m.files} files{' '}
               {idle && (
@@ -59,6 +62,11 @@ export function CachedModels() {
                     {p.totalBytes !== null ? ` of ${formatBytes(p.totalBytes)}` : ''}
                   </span>{' '}
                   kept in {p.keys.length} {p.keys.length === 1 ? 'file' : 'files'}; loading the model again resumes from there{' '}
+                  {idle && p.folder && (
+                    <button type="button" aria-label={`Resume the download of ${name}`} onClick={() => void loadModel({ source: sourceForFolderUrl(p.folder!, location.origin) })}>
+                      Resume
+                    </button>
+                  )}{' '}
                   {idle && (
                     <button type="button" aria-label={`Delete the unfinished download of ${name}`} onClick={() => deletePartial(p)}>
                       Delete
