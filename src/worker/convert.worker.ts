@@ -63,7 +63,7 @@ async function refuseUnscorable(tree: FileTree, source: string): Promise<void> {
   const modelType = ((await readJson(configSource)) as { model_type?: unknown }).model_type;
   if (modelType !== 'qwen2') {
     throw new Error(
-      `${source} is a "${String(modelType)}" model. Referee scores only with Qwen2 decoders (AlphaResearch-RM), so a conversion here would keep a model the page cannot load.`,
+      `Cannot convert ${source}: it is a "${String(modelType)}" model; Referee scores only with Qwen2 decoders (AlphaResearch-RM), so a conversion here would keep a model the page cannot load.`,
     );
   }
 }
