@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type DragEvent } from 'react';
 import type { BackendPreference } from '../engine/backend-choice';
 import { DEFAULT_MODEL } from '../models/model-source';
 import { CachedModels } from './CachedModels';
+import { ServerSource } from './ServerSource';
 import { suggestConversion } from './conversion-controller';
 import { filesFromDrop, filesFromPicker } from '../models/browser/local-model';
 import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel } from './model-controller';
@@ -125,6 +126,7 @@ export function ModelPanel() {
           <p className="hint">…or drop the folder `npm run convert` wrote anywhere on this panel. It is kept in this browser and loads offline.</p>
         </form>
       )}
+      <ServerSource busy={busy} />
       <CachedModels />
     </section>
   );

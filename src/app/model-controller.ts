@@ -120,9 +120,10 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
     });
     if (!current()) return;
     setModel({ state: 'ready', model });
-    // The dtype that loaded, not the one asked for: the Backend setting may have chosen it.
+    // The dtype that loaded, not the one asked for: the Backend setting may have chosen it. A server (and its
+    // key) is not remembered: the key is kept for this session only.
     const { source, device } = request;
-    useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), dtype: model.dtype });
+    if (!request.server && model.dtype !== 'server') useReferee.getState().rememberModel({ source, ...(device ? { device } : {}), dtype: model.dtype });
   } catch (error) {
     if (error instanceof ModelError && error.code === 'cancelled') {
       setModel({
@@ -138,10 +139,12 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
 
 function reloadAfterRuntimeFailure(message: string): void {
   const { lastModel, setNotice, model } = useReferee.getState();
+  // The model of this page's last load (a server's too), else the one remembered from an earlier visit.
+  const again = lastRequest ?? lastModel;
   // A load under way (another model chosen mid-run) stopped the worker and brings a fresh one itself.
-  if (!lastModel || model.state === 'loading') return;
+  if (!again || model.state === 'loading') return;
   // loadModel marks the model as loading before it yields, so the queue waits for the fresh worker.
-  void loadModel(lastModel);
+  void loadModel(again);
   setNotice({
     kind: 'error',
     text: `The model stopped working while scoring (${message}). Referee is loading it again in a fresh worker; the queue goes on when it is ready.`,

@@ -17,6 +17,7 @@ logprobs ≤ 20, stop; the prompt as text or as token ids).
   --port <p>           port (default 8000; 0 picks a free one)
   --max-queue <n>      requests waiting or running at once; more get 429 (default 64)
   --max-tokens <n>     the most tokens one request may generate (default 1000)
+  --cors-origin <o>    let a page at origin <o> call this server (Referee's page: its http(s)://host:port)
 With REFEREE_SERVE_KEY set, every /v1 request must carry "Authorization: Bearer <that key>".
 Ctrl-C (SIGINT) or SIGTERM: new requests get 503, admitted ones finish, then it exits.`;
 
@@ -32,6 +33,7 @@ function parse(argv: string[]) {
       port: { type: 'string', default: '8000' },
       'max-queue': { type: 'string', default: '64' },
       'max-tokens': { type: 'string', default: '1000' },
+      'cors-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
   });
@@ -45,7 +47,13 @@ function integer(flag: string, value: string, min: number): number {
   return n;
 }
 
-function valid(values: Record<string, string | boolean | undefined>) {
+function corsOrigins(value: unknown): string[] {
+  const origins = Array.isArray(value) ? (value as string[]) : [];
+  for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--cors-origin must be an origin such as http://127.0.0.1:5173; got ${origin}`);
+  return origins;
+}
+
+function valid(values: Record<string, string | boolean | string[] | undefined>) {
   if (!values.model) throw new UsageError('--model is required');
   const model = values.model as string;
   return {
@@ -58,11 +66,15 @@ function valid(values: Record<string, string | boolean | undefined>) {
     port: integer('--port', values.port as string, 0),
     maxQueue: integer('--max-queue', values['max-queue'] as string, 1),
     maxTokens: integer('--max-tokens', values['max-tokens'] as string, 1),
+    corsOrigins: corsOrigins(values['cors-origin']),
   };
 }
 
+/** What `startServer` needs: the command line's options (CORS origins optional). */
+export type ServeArgs = Omit<ReturnType<typeof valid>, 'corsOrigins'> & { readonly corsOrigins?: readonly string[] };
+
 /** Starts the server; resolves with it once it listens (tests close it themselves). */
-export async function startServer(args: ReturnType<typeof valid>, io: CliIo): Promise<{ server: CompletionsServer; engine: NodeEngine; url: string }> {
+export async function startServer(args: ServeArgs, io: CliIo): Promise<{ server: CompletionsServer; engine: NodeEngine; url: string }> {
   const engine = new NodeEngine();
   const info = await engine.load({ source: args.model, dtype: args.dtype, device: args.device });
   const apiKey = process.env.REFEREE_SERVE_KEY || undefined;
@@ -72,6 +84,7 @@ export async function startServer(args: ReturnType<typeof valid>, io: CliIo): Pr
     maxBodyBytes: 4 * 1024 * 1024,
     limits: { maxTokens: args.maxTokens, maxPromptChars: 1_000_000, vocabSize: info.vocabSize },
     ...(apiKey ? { apiKey } : {}),
+    ...(args.corsOrigins?.length ? { corsOrigins: args.corsOrigins } : {}),
   });
   await new Promise<void>((resolve) => server.http.listen(args.port, args.host, resolve));
   const address = server.http.address();

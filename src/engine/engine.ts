@@ -38,6 +38,11 @@ export interface LoadRequest {
   /** The page's `navigator.storage.estimate()`, checked against the bytes still to download. */
   readonly storage?: { readonly quota?: number; readonly usage?: number };
   /**
+   * Score through an OpenAI-compatible completions server instead of a local model: `source` is then the
+   * served model's name, and the tokenizer comes from `tokenizer` (default: `source`, a repo id or folder).
+   */
+  readonly server?: { readonly url: string; readonly apiKey?: string; readonly tokenizer?: string };
+  /**
    * WebGPU in a browser: false runs on a device created without the `subgroups` feature, true on the
    * runtime's own device. Default: without subgroups where the adapter's are narrower than 32 lanes, which
    * onnxruntime-web's attention gets wrong.
@@ -52,7 +57,10 @@ export interface LoadProgress {
   readonly total: number;
 }
 
-export interface LoadedModel extends ModelInfo {
+/** A loaded model; a server's reports `server` as its dtype and device (the server says nothing of either). */
+export interface LoadedModel extends Omit<ModelInfo, 'dtype' | 'device'> {
+  readonly dtype: ModelInfo['dtype'] | 'server';
+  readonly device: ModelInfo['device'] | 'server';
   /** Why this device and dtype, in words for the user. */
   readonly deviceNote: string;
   /** The WebGPU adapter in a few words (software or not, shader-f16, buffer limit). */

@@ -19,6 +19,8 @@ export interface ServerOptions {
   readonly limits: RequestLimits;
   /** When set, every /v1 request must carry `Authorization: Bearer <key>`. */
   readonly apiKey?: string;
+  /** Origins of pages allowed to call this server from a browser (CORS), e.g. Referee's own. */
+  readonly corsOrigins?: readonly string[];
 }
 
 class HttpError extends Error {
@@ -93,6 +95,16 @@ export class CompletionsServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const origin = req.headers.origin;
+    if (origin && this.options.corsOrigins?.includes(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'authorization, content-type', 'Access-Control-Max-Age': '600' });
+        res.end();
+        return;
+      }
+    }
     if (req.method === 'GET' && path === '/health') {
       send(res, this.closing ? 503 : 200, { status: this.closing ? 'closing' : 'ok', inFlight: this.admitted });
       return;

@@ -6,12 +6,15 @@
  * (src/engine/engine.ts); the page's side is src/worker/engine-client.ts.
  */
 import './trusted-types';
-import { AutoConfig, env } from '@huggingface/transformers';
+import { AutoConfig, AutoTokenizer, env } from '@huggingface/transformers';
 import * as Comlink from 'comlink';
 import { chooseBackend, describeAdapter, softwareRenderer, WASM_DEFAULT_DTYPE, type BackendPreference } from '../engine/backend-choice';
 import type { Engine, EngineCapabilities, LoadedModel, LoadProgress, LoadRequest } from '../engine/engine';
 import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
+import type { ChatTokenizer } from '../engine/prompt-tokens';
+import { CompletionsClient } from '../engine/remote/completions-client';
+import { RemoteScorer } from '../engine/remote/remote-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
 import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
@@ -24,6 +27,55 @@ import { installErrorTransfer } from './error-transfer';
 declare const self: DedicatedWorkerGlobalScope;
 
 let scorer: QwenScorer | null = null;
+/** Set instead of `scorer` when the page scores through a completions server. */
+let remote: { scorer: RemoteScorer; info: LoadedModel } | null = null;
+
+/**
+ * Connects to an OpenAI-compatible completions server: checks that it serves the model (GET /v1/models), and
+ * reads the model's tokenizer here, so prompts go to it as token ids encoded exactly as the local engine does.
+ */
+async function connectServer(request: LoadRequest, server: NonNullable<LoadRequest['server']>): Promise<{ scorer: RemoteScorer; info: LoadedModel }> {
+  const base = server.url.replace(/\/+$/, '');
+  let listed: { data?: { id?: unknown }[] };
+  try {
+    const response = await fetch(`${base}/models`, { headers: server.apiKey ? { Authorization: `Bearer ${server.apiKey}` } : {} });
+    if (response.status === 401 || response.status === 403) throw new ModelError('model-refused', `The server at ${base} refused the API key (HTTP ${response.status}).`);
+    if (!response.ok) throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${response.status} for /models.`);
+    listed = (await response.json()) as typeof listed;
+  } catch (error) {
+    if (error instanceof ModelError) throw error;
+    throw new ModelError(
+      'network',
+      `Cannot reach the server at ${base} (${(error as Error).message}). It must be running, allow this page's origin (CORS: ` +
+        `Access-Control-Allow-Origin), and be allowed by the page's Content-Security-Policy (REFEREE_CONNECT_SRC).`,
+    );
+  }
+  const names = (listed.data ?? []).map((m) => String(m.id));
+  if (!names.includes(request.source)) {
+    throw new ModelError('model-not-found', `The server at ${base} does not serve "${request.source}"; it serves ${names.map((n) => `"${n}"`).join(', ') || 'nothing'}.`);
+  }
+  const { id } = useBrowserModelSource(server.tokenizer ?? request.source, self.location.origin, self.location.href);
+  let tokenizer: ChatTokenizer;
+  try {
+    tokenizer = (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
+  } catch (error) {
+    throw new ModelError('model-not-found', `Cannot read the tokenizer of ${server.tokenizer ?? request.source}: ${(error as Error).message}`);
+  }
+  const client = new CompletionsClient({ baseUrl: base, model: request.source, ...(server.apiKey ? { apiKey: server.apiKey } : {}) });
+  const scorer = new RemoteScorer(client, tokenizer, { id: request.source, revision: null, dtype: 'server', device: base });
+  const info: LoadedModel = {
+    id: request.source,
+    revision: null,
+    dtype: 'server',
+    device: 'server',
+    vocabSize: 0,
+    maxPromptTokens: Number.MAX_SAFE_INTEGER,
+    memoryEstimateBytes: 0,
+    deviceNote: `Scored by the server at ${base}: every idea you score is sent to it.`,
+    subgroups: null,
+  };
+  return { scorer, info };
+}
 
 /**
  * The model's memory estimate at the dtype it would run with on WASM, from its config.json; undefined when
@@ -93,6 +145,11 @@ const engine: Engine = {
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void = () => {}): Promise<LoadedModel> {
     await scorer?.dispose();
     scorer = null;
+    remote = null;
+    if (request.server) {
+      remote = await connectServer(request, request.server);
+      return remote.info;
+    }
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
     const { device, dtype, note, adapterNote, maxBufferSize, gpu } = await chooseDevice(request, id);
     ownDevice?.destroy();
@@ -132,17 +189,19 @@ const engine: Engine = {
     };
   },
   async score(idea, options) {
-    return loaded().score(idea, options);
+    return remote ? remote.scorer.score(idea, options) : loaded().score(idea, options);
   },
   async prompt(idea, profile) {
-    return loaded().prompt(idea, profile);
+    return remote ? remote.scorer.prompt(idea, profile) : loaded().prompt(idea, profile);
   },
   async forward(text) {
+    if (remote) throw new ModelError('model-refused', 'A completions server gives no raw forward pass: load a model into the page for the probe.');
     return loaded().lastLogits(text);
   },
   async unload() {
     await scorer?.dispose();
     scorer = null;
+    remote = null;
   },
 };
 
