@@ -16,7 +16,6 @@ test.describe('scoring through a completions server from the page (issue #14)', 
       { help: false, model: PLANTED, dtype: 'q4', device: 'cpu', servedName: 'planted', host: '127.0.0.1', port: 0, maxQueue: 64, maxTokens: 1000, corsOrigins: [baseURL!] },
       quiet,
     );
-    process.env.REFEREE_SERVE_KEY = '';
     try {
       await page.goto('/');
       await page.getByText('Score with a server instead').click();
