@@ -65,6 +65,9 @@ function serveModelsDir(): Plugin {
     appType: 'mpa',
     worker: { format: 'es' },
     optimizeDeps: {
+      // Scan the workers too: a dependency only a worker imports (onnx-proto, in the converter) is otherwise
+      // found on first use, and Vite then reloads the page mid-session (losing what the user typed).
+      entries: ['index.html', 'probe.html', 'src/worker/*.worker.ts'],
       // Pre-bundling these breaks their wasm/worker URLs and triggers a mid-session reload in dev.
       exclude: ['@huggingface/transformers', 'onnxruntime-web'],
     },
