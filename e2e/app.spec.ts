@@ -53,6 +53,8 @@ test.describe('the Referee app', () => {
     await expect(row.getByTestId('p-accept')).toHaveText('70%');
     await expect(row.getByTestId('decision')).toHaveText('pass');
     await expect(row.getByRole('img', { name: /Score distribution: 4\.5: 10%, 5: 20%, 7\.5: 70%/ })).toBeVisible();
+    // Each row says which model, build and device scored it, and how long it took.
+    await expect(row.getByTestId('scored-by')).toHaveText(new RegExp(`tiny-planted-qwen2, q4 on ${webgpu ? 'webgpu' : 'wasm'}, \\d+\\.\\d s$`));
 
     // Threshold changes re-decide at once, without the model.
     await page.getByRole('spinbutton', { name: 'Threshold' }).fill('8');
@@ -84,7 +86,11 @@ test.describe('the Referee app', () => {
     await page.getByLabel('Paste many').check();
     await page.getByLabel(/Ideas, a blank line between each/).fill(FIVE_IDEAS.join('\n\n'));
     await page.getByRole('button', { name: 'Add and score' }).click();
+    // While the queue runs: a progress bar, and the time left at the pace measured so far.
+    await expect(page.getByRole('progressbar', { name: 'Queue progress' })).toBeVisible();
+    await expect(page.getByTestId('time-left')).toHaveText(/^ · about \d+ (s|min) left$/, { timeout: 120_000 });
     await waitAllScored(page, 5);
+    await expect(page.getByTestId('time-left')).toHaveCount(0);
 
     await page.getByRole('button', { name: 'Expected ± spread' }).click(); // sorts descending
     const shown = await rows(page).getByTestId('idea-text').allTextContents();

@@ -122,6 +122,13 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
           {STATUS_LABEL[idea.status]}
           {idea.stale ? ' (edited since scored: the score is of the old text)' : ''}
         </span>
+        {idea.result && (
+          <span className="scored-by" data-testid="scored-by">
+            {' '}
+            · {idea.result.provenance.model.id}, {idea.result.provenance.model.dtype} on {idea.result.provenance.model.device},{' '}
+            {(idea.result.provenance.milliseconds / 1000).toFixed(1)} s
+          </span>
+        )}
         {idea.error && (
           <p className="error" data-testid="idea-error">
             {idea.error.message}

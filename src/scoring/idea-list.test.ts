@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportCsv, exportJson, exportJsonl, parseExport, type IdeaEntry } from './idea-list';
+import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, type IdeaEntry } from './idea-list';
 import { DEFAULT_DECISION } from './score-stats';
 import type { ScoreResult } from './scored-idea';
 
@@ -65,5 +65,19 @@ describe('the list export', () => {
     expect(lines[4]).toMatch(/^w,,Ünïcödé — fine,draft,/);
     // Numbers stay numbers.
     expect(exportCsv([LIST[0]!], DEFAULT_DECISION)).toMatch(/\na,Scored,One\.,scored,7\.5,7\.5,0,1,pass,5\.5,>,greedy,m,q4,wasm,paper,,/);
+  });
+});
+
+describe('the queue’s progress', () => {
+  it('counts scored and waiting ideas, and the time left at the recent pace', () => {
+    const timed = (id: string, milliseconds: number, at: string): IdeaEntry => ({
+      id,
+      text: id,
+      status: 'scored',
+      result: { ...result, provenance: { ...result.provenance, milliseconds, scoredAt: at } },
+    });
+    const list: IdeaEntry[] = [timed('a', 2000, '2026-11-30T00:00:01Z'), timed('b', 4000, '2026-11-30T00:00:02Z'), { id: 'c', text: 'c', status: 'queued' }, { id: 'd', text: 'd', status: 'scoring' }, { id: 'e', text: 'e', status: 'draft' }];
+    expect(queueProgress(list)).toEqual({ scored: 2, waiting: 2, secondsLeft: 6 });
+    expect(queueProgress(list.slice(2))).toEqual({ scored: 0, waiting: 2, secondsLeft: null });
   });
 });

@@ -171,6 +171,21 @@ function describeIssue(issue: { path: PropertyKey[]; message: string } | undefin
   return `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`;
 }
 
+/**
+ * Where the queue stands: ideas scored, ideas waiting (queued or being scored), and the time left at the
+ * mean pace of the last ten scores (null before the first).
+ */
+export function queueProgress(entries: readonly IdeaEntry[]): { scored: number; waiting: number; secondsLeft: number | null } {
+  const scored = entries.filter((e) => e.status === 'scored');
+  const waiting = entries.filter((e) => e.status === 'queued' || e.status === 'scoring').length;
+  const recent = scored
+    .map((e) => e.result!.provenance)
+    .sort((a, b) => a.scoredAt.localeCompare(b.scoredAt))
+    .slice(-10);
+  const pace = recent.length ? recent.reduce((sum, p) => sum + p.milliseconds, 0) / recent.length / 1000 : null;
+  return { scored: scored.length, waiting, secondsLeft: pace === null || waiting === 0 ? null : pace * waiting };
+}
+
 /** New list entries from plain ideas, with ids unique in the list. */
 export function newEntries(inputs: readonly IdeaInput[], existing: readonly IdeaEntry[], status: IdeaEntry['status'], makeId: () => string): IdeaEntry[] {
   const taken = new Set(existing.map((e) => e.id));
