@@ -67,7 +67,10 @@ export class WorkerHandle<Api> {
   private current(): { worker: Worker; remote: Comlink.Remote<Api> } {
     if (!this.worker || !this.remote) {
       const worker = this.createWorker();
-      const crashed = (why: string) => () => this.worker === worker && this.terminate(new ModelError('worker-stopped', `The worker ${why}.`));
+      const crashed = (why: string) => (event: Event) => {
+        const detail = (event as { message?: unknown }).message;
+        if (this.worker === worker) this.terminate(new ModelError('worker-stopped', `The worker ${why}${typeof detail === 'string' && detail ? `: ${detail}` : ''}.`));
+      };
       worker.addEventListener('error', crashed('failed to start or crashed'));
       worker.addEventListener('messageerror', crashed('sent a message that could not be read'));
       this.worker = worker;
