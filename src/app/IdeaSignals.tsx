@@ -1,6 +1,6 @@
 import { Fragment, useMemo } from 'react';
 import { describeCounterfactual } from '../scoring/counterfactual';
-import { gamingSignals, type GamingSignal } from '../scoring/gaming-signals';
+import { fieldSpans, gamingSignals, type GamingSignal } from '../scoring/gaming-signals';
 import type { ScoreResult } from '../scoring/scored-idea';
 
 /** The signals of an idea: the engine's from its score (which knew the model's own control tokens), else found here. */
@@ -10,7 +10,7 @@ export function useIdeaSignals(idea: { title?: string; text: string }, result: S
 
 /** Text with the flagged spans of one field marked; React renders every piece as text, never as HTML. */
 export function MarkedText({ text, field, signals }: { text: string; field: 'title' | 'text'; signals: readonly GamingSignal[] }) {
-  const spans = signals.flatMap((s) => (s.span?.field === field ? [s.span] : [])).sort((a, b) => a.start - b.start);
+  const spans = fieldSpans(signals, field);
   if (spans.length === 0) return <>{text}</>;
   const pieces: { text: string; marked: boolean }[] = [];
   let at = 0;

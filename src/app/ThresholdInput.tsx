@@ -1,6 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { THRESHOLD_RANGE } from '../scoring/score-stats';
 
+const inScoreRange = (value: number) => Number.isFinite(value) && value >= THRESHOLD_RANGE.min && value <= THRESHOLD_RANGE.max;
+
 /**
  * The threshold field. What the user types stays in the field; only a number inside the score range becomes
  * the setting, and anything else is refused with a message (the setting keeps its last good value).
@@ -12,8 +14,7 @@ export function ThresholdInput({ id, value, onChange }: { id?: string; value: nu
     // A change from elsewhere (another field, an import) shows here, unless the draft already says it.
     setDraft((current) => (Number(current) === value ? current : String(value)));
   }, [value]);
-  const number = Number(draft);
-  const refused = draft.trim() !== '' && !(Number.isFinite(number) && number >= THRESHOLD_RANGE.min && number <= THRESHOLD_RANGE.max);
+  const refused = draft.trim() !== '' && !inScoreRange(Number(draft));
   return (
     <>
       <input
@@ -27,8 +28,7 @@ export function ThresholdInput({ id, value, onChange }: { id?: string; value: nu
         aria-describedby={refused ? messageId : undefined}
         onChange={(e) => {
           setDraft(e.target.value);
-          const next = e.target.valueAsNumber;
-          if (Number.isFinite(next) && next >= THRESHOLD_RANGE.min && next <= THRESHOLD_RANGE.max) onChange(next);
+          if (inScoreRange(e.target.valueAsNumber)) onChange(e.target.valueAsNumber);
         }}
       />
       {refused && (

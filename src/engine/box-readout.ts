@@ -14,25 +14,44 @@ export interface BoxVocabulary {
   readonly dot: number | null;
 }
 
+/**
+ * What a token's text does inside `\boxed{`: closes the box (`closes`: the digits and dots before the `}`),
+ * continues the number (digits and dots only), or neither. The local readout classifies the vocabulary with
+ * it; the server readout (src/engine/remote/) classifies the top tokens a server reports.
+ */
+export function boxTokenRole(text: string): { readonly closes: string } | 'continues' | null {
+  if (/^[\d.]+$/.test(text)) return 'continues';
+  const close = /^([\d.]*)\}/.exec(text);
+  return close ? { closes: close[1]! } : null;
+}
+
+/** The score a box holding `inside` then closed by `closer` reads as, or null when the rule reads none. */
+export function closedBoxScore(inside: string, closer: string): number | null {
+  return parseBoxedScore(`\\boxed{${inside + closer}}`);
+}
+
+/** The longest box content read (e.g. "10.000"); longer numbers count as unreadable. */
+const MAX_BOX_CHARS = 6;
+
+/** Whether box content can still become a score worth reading (a number prefix, not too long). */
+export function isOpenBoxNumber(inside: string): boolean {
+  return isNumberPrefix(inside) && inside.length <= MAX_BOX_CHARS;
+}
+
 export function buildBoxVocabulary(vocabSize: number, decodeToken: (id: number) => string): BoxVocabulary {
   const continuations: { id: number; text: string }[] = [];
   const closers: { id: number; text: string }[] = [];
   for (let id = 0; id < vocabSize; id++) {
     const text = decodeToken(id);
-    if (/^[\d.]+$/.test(text)) continuations.push({ id, text });
-    else {
-      const close = /^([\d.]*)\}/.exec(text);
-      if (close) closers.push({ id, text: close[1]! });
-    }
+    const role = boxTokenRole(text);
+    if (role === 'continues') continuations.push({ id, text });
+    else if (role) closers.push({ id, text: role.closes });
   }
   return { continuations, closers, dot: continuations.find((c) => c.text === '.')?.id ?? null };
 }
 
 /** Continuations read in one batched pass at most. */
 const MAX_BATCH = 16;
-
-/** The longest box content read (e.g. "10.000"); longer numbers count as unreadable. */
-const MAX_BOX_CHARS = 6;
 
 export interface BoxReadout {
   readonly distribution: ScoreDistribution;
@@ -71,7 +90,7 @@ export async function readBox(
     const normaliser = logSumExp(row);
     const probability = (id: number) => Math.exp(row[id]! - normaliser);
     for (const { id, text } of vocabulary.closers) {
-      const score = parseBoxedScore(`\\boxed{${node.text + text}}`);
+      const score = closedBoxScore(node.text, text);
       if (score !== null) masses.push({ score, probability: node.probability * probability(id) });
     }
     const best = argmax(row);
@@ -84,7 +103,7 @@ export async function readBox(
         onGreedyPath: node.onGreedyPath && id === best,
         parent: cache,
       };
-      if (!isNumberPrefix(childText) || childText.length > MAX_BOX_CHARS) continue;
+      if (!isOpenBoxNumber(childText)) continue;
       if (child.onGreedyPath || child.probability >= limits.minProbability) open.push(child);
     }
     if (node.onGreedyPath) {

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../scoring/gaming-signals';
 import { PROMPT_PROFILES, scoringMessages, type PromptProfileId } from '../scoring/prompt-profiles';
 
 /** The part of Transformers.js's tokenizer the engine uses. */
@@ -117,10 +118,6 @@ export class PromptEncoder {
     flush();
     return ids;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether `prefix` is a token prefix of `ids` (BPE may merge across the boundary; then it is not). */

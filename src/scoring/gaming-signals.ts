@@ -66,8 +66,14 @@ function spansOf(field: 'title' | 'text', value: string, pattern: RegExp): { sta
   return found;
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The spans of one field the signals name, in reading order. */
+export function fieldSpans(signals: readonly GamingSignal[], field: 'title' | 'text'): SignalSpan[] {
+  return signals.flatMap((s) => (s.span && s.span.field === field ? [s.span] : [])).sort((a, b) => a.start - b.start);
 }
 
 /**
@@ -111,9 +117,7 @@ export function gamingSignals(idea: { readonly title?: string; readonly text: st
 /** The idea with every flagged span removed (length signals remove nothing): what the counterfactual check scores. */
 export function withoutFlaggedSpans(idea: { readonly title?: string; readonly text: string }, signals: readonly GamingSignal[]): { title?: string; text: string } {
   const cut = (field: 'title' | 'text', value: string) => {
-    const spans = signals
-      .flatMap((s) => (s.span && s.span.field === field ? [s.span] : []))
-      .sort((a, b) => a.start - b.start);
+    const spans = fieldSpans(signals, field);
     let out = '';
     let at = 0;
     for (const span of spans) {

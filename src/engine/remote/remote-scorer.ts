@@ -1,4 +1,5 @@
-import { BOX_OPENING, isNumberPrefix, parseBoxedScore } from '../../scoring/boxed-score';
+import { BOX_OPENING, parseBoxedScore } from '../../scoring/boxed-score';
+import { boxTokenRole, closedBoxScore, isOpenBoxNumber } from '../box-readout';
 import type { IdeaInput } from '../../scoring/idea-input';
 import type { PromptProfileId } from '../../scoring/prompt-profiles';
 import { makeDistribution, type ScoreMass } from '../../scoring/score-stats';
@@ -12,8 +13,6 @@ import { CompletionsError, type CompletionsClient } from './completions-client';
 
 /** Alternatives a completions server reports per token (OpenAI's and vLLM's limit). */
 const TOP_LOGPROBS = 20;
-/** The longest box content read, as in the local readout. */
-const MAX_BOX_CHARS = 6;
 
 interface Node {
   readonly tokens: number[];
@@ -125,16 +124,16 @@ export class RemoteScorer {
         const best = Object.entries(top).reduce<[string, number] | null>((a, b) => (a === null || b[1] > a[1] ? b : a), null)?.[0];
         for (const [text, logprob] of Object.entries(top)) {
           const probability = node.probability * Math.exp(logprob);
-          const close = /^([\d.]*)\}/.exec(text);
-          if (close) {
-            const score = parseBoxedScore(`${BOX_OPENING}${node.text + close[1]}}`);
+          const role = boxTokenRole(text);
+          if (role && role !== 'continues') {
+            const score = closedBoxScore(node.text, role.closes);
             if (score !== null) masses.push({ score, probability });
             continue;
           }
-          if (!/^[\d.]+$/.test(text)) continue;
+          if (role !== 'continues') continue;
           const childText = node.text + text;
           const onGreedyPath = node.onGreedyPath && text === best;
-          if (!isNumberPrefix(childText) || childText.length > MAX_BOX_CHARS) continue;
+          if (!isOpenBoxNumber(childText)) continue;
           if (!onGreedyPath && probability < options.readoutMinProbability) continue;
           const ids = encode(this.tokenizer, text);
           // A top entry is a token's text; one that does not encode back to one token cannot be continued.
