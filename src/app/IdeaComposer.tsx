@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
-import { decodeUtf8, describeProblem, InputError, parseIdeas } from '../scoring/idea-input';
-import { parseExport } from '../scoring/idea-list';
+import { describeProblem, parseIdeas } from '../scoring/idea-input';
+import { describeProblems } from '../scoring/list-file';
+import { listFiles } from './list-files';
 import { FileInput } from './FileInput';
 import { useReferee } from './store';
 
@@ -12,6 +13,8 @@ export function IdeaComposer() {
   const [title, setTitle] = useState('');
   const [text, setText] = useState('');
   const [many, setMany] = useState('');
+  /** The file being read, while it is. */
+  const [importing, setImporting] = useState<string | null>(null);
   const ids = { title: useId(), text: useId(), many: useId() };
 
   /** Queued ideas wait for a model: say so, and how to get one, when none is loaded or loading. */
@@ -41,7 +44,7 @@ export function IdeaComposer() {
       setMany('');
       setNotice(
         parsed.problems.length
-          ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${parsed.problems.map(describeProblem).join('; ')}` }
+          ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${describeProblems({ problems: parsed.problems.slice(0, 5).map(describeProblem), problemCount: parsed.problems.length })}` }
           : { kind: 'info', text: `Added ${parsed.ideas.length} ideas.${waitingNote(score)}` },
       );
     } catch (error) {
@@ -63,27 +66,26 @@ export function IdeaComposer() {
   };
 
   const importFile = async (file: File) => {
-    const { ideas, replaceIdeas } = useReferee.getState();
+    setImporting(file.name);
     try {
-      const content = decodeUtf8(new Uint8Array(await file.arrayBuffer()), file.name);
-      const restored = parseExport(content);
-      if (restored) {
-        const incoming = new Set(restored.map((e) => e.id));
-        replaceIdeas([...ideas.filter((e) => !incoming.has(e.id)), ...restored]);
-        setNotice({ kind: 'info', text: `Restored ${restored.length} ideas from ${file.name}.` });
+      const content = await listFiles().read(file);
+      const { ideas, replaceIdeas } = useReferee.getState();
+      if (content.kind === 'export') {
+        const incoming = new Set(content.entries.map((e) => e.id));
+        replaceIdeas([...ideas.filter((e) => !incoming.has(e.id)), ...content.entries]);
+        setNotice({ kind: 'info', text: `Restored ${content.entries.length} ideas from ${file.name}.` });
         return;
       }
-      const parsed = parseIdeas(content, { fileName: file.name });
-      addIdeas(parsed.ideas, false);
+      addIdeas(content.ideas, false);
       setNotice(
-        parsed.problems.length
-          ? { kind: 'error', text: `Imported ${parsed.ideas.length} ideas from ${file.name}; skipped ${parsed.problems.map(describeProblem).join('; ')}` }
-          : { kind: 'info', text: `Imported ${parsed.ideas.length} ideas from ${file.name}.` },
+        content.problemCount
+          ? { kind: 'error', text: `Imported ${content.ideas.length} ideas from ${file.name}; skipped ${describeProblems(content)}` }
+          : { kind: 'info', text: `Imported ${content.ideas.length} ideas from ${file.name}.` },
       );
     } catch (error) {
-      // Input errors already name the file; others (an unreadable file, a bad export) do not.
-      const reason = error instanceof InputError ? (error as Error).message : `${file.name}: ${(error as Error).message}`;
-      setNotice({ kind: 'error', text: `Could not import ${reason}. Your list is unchanged.` });
+      setNotice({ kind: 'error', text: `Could not import ${(error as Error).message}. Your list is unchanged.` });
+    } finally {
+      setImporting(null);
     }
   };
 
@@ -117,6 +119,7 @@ export function IdeaComposer() {
           <button type="button" onClick={(e) => submit(e as unknown as FormEvent<HTMLFormElement>, false)}>
             Add without scoring
           </button>
+          {importing && <span data-testid="importing" role="status">Reading {importing}…</span>}
           <FileInput
             label="Import a file (JSON, JSONL, CSV, text, or a Referee export)"
             accept=".json,.jsonl,.ndjson,.csv,.txt,.md"

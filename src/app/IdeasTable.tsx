@@ -1,5 +1,6 @@
 import { MarkedText, SignalsBadge, useIdeaSignals } from './IdeaSignals';
-import { useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { withSettings, type IdeaEntry } from '../scoring/idea-list';
 import type { DecisionSettings } from '../scoring/score-stats';
 import { DistributionChart } from './DistributionChart';
@@ -23,16 +24,49 @@ function sortValue(idea: IdeaEntry, key: SortKey, settings: DecisionSettings): n
   return key === 'greedy' ? (r.greedy.score ?? -Infinity) : key === 'expected' ? (r.expected ?? -Infinity) : r.pAbove;
 }
 
-/** The ranked list: every idea with its scores, sortable by any score column. */
+/** Sort keys computed once per idea, not on every comparison (withSettings is not free at 25,000 ideas). */
+function sortIdeas(ideas: readonly IdeaEntry[], key: SortKey, descending: boolean, settings: DecisionSettings): readonly IdeaEntry[] {
+  if (key === 'order') return ideas;
+  const factor = descending ? -1 : 1;
+  const keyed = ideas.map((idea, index) => ({ idea, index, value: sortValue(idea, key, settings) }));
+  // Ties (and unscored ideas) keep list order, whichever way the column is sorted.
+  keyed.sort((a, b) => (a.value === b.value ? a.index - b.index : factor * (a.value > b.value ? 1 : -1)));
+  return keyed.map((k) => k.idea);
+}
+
+function matches(idea: IdeaEntry, needle: string): boolean {
+  return idea.text.toLowerCase().includes(needle) || (idea.title?.toLowerCase().includes(needle) ?? false);
+}
+
+/** Rows drawn beyond the visible ones, above and below: enough that short lists are drawn whole. */
+const OVERSCAN = 12;
+
+/**
+ * The ranked list: every idea with its scores, sortable by any score column and filterable by text. Only
+ * the rows in view are in the page (TanStack Virtual), so 25,000 ideas scroll, sort and update as 20 do.
+ */
 export function IdeasTable() {
   const ideas = useReferee((s) => s.ideas);
+  const loaded = useReferee((s) => s.ideasLoaded);
   const settings = useReferee((s) => s.settings);
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'order', descending: false });
-  const sorted = useMemo(() => {
-    if (sort.key === 'order') return ideas;
-    const factor = sort.descending ? -1 : 1;
-    return [...ideas].sort((a, b) => factor * (sortValue(a, sort.key, settings) - sortValue(b, sort.key, settings)));
-  }, [ideas, sort, settings]);
+  const [filter, setFilter] = useState('');
+  const deferredFilter = useDeferredValue(filter.trim().toLowerCase());
+  const positions = useMemo(() => new Map(ideas.map((idea, index) => [idea.id, index + 1])), [ideas]);
+  const shown = useMemo(() => {
+    const sorted = sortIdeas(ideas, sort.key, sort.descending, settings);
+    return deferredFilter ? sorted.filter((idea) => matches(idea, deferredFilter)) : sorted;
+  }, [ideas, sort, settings, deferredFilter]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 140,
+    overscan: OVERSCAN,
+    getItemKey: (index) => shown[index]!.id,
+    // Before the first measurement (and in a hidden tab) draw the first rows rather than none.
+    initialRect: { width: 1200, height: 1600 },
+  });
 
   const header = (key: SortKey, label: string) => {
     const active = sort.key === key;
@@ -46,38 +80,75 @@ export function IdeasTable() {
     );
   };
 
-  if (ideas.length === 0) return <p className="empty">No ideas yet. Add one above.</p>;
+  if (!loaded && ideas.length === 0) return <p className="empty" data-testid="list-loading">Loading your saved ideas…</p>;
+  if (ideas.length === 0) return <p className="empty">No ideas yet. Add one above, or try the sample ideas.</p>;
+  const items = virtualizer.getVirtualItems();
+  const before = items[0]?.start ?? 0;
+  const after = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
   return (
-    <div className="table-scroll">
-      <table data-testid="ideas-table">
-        <caption>
-          Your ideas. P(accept) is the model's probability of a score {settings.comparison === '>' ? 'above' : 'at least'} {settings.threshold}, not
-          calibrated odds of acceptance.
-          <CalibrationNote />
-        </caption>
-        <thead>
-          <tr>
-            {header('order', '#')}
-            <th scope="col">Idea</th>
-            {header('greedy', 'Greedy score')}
-            {header('expected', 'Expected ± spread')}
-            {header('pAbove', 'P(accept)')}
-            <th scope="col">Decision</th>
-            <th scope="col">Distribution</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((idea) => (
-            <IdeaRow key={idea.id} idea={idea} position={ideas.indexOf(idea) + 1} settings={settings} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <section className="ideas-list" aria-label="Your ideas">
+      {ideas.length > 1 && (
+        <label className="list-filter">
+          Find{' '}
+          <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="words in the title or text" aria-label="Find ideas" />
+          {deferredFilter && <span data-testid="filter-count"> {shown.length} of {ideas.length} ideas</span>}
+        </label>
+      )}
+      <div className="table-scroll" ref={scroller} data-testid="ideas-scroll">
+        <table data-testid="ideas-table" aria-rowcount={shown.length + 1}>
+          <caption>
+            Your ideas. P(accept) is the model's probability of a score {settings.comparison === '>' ? 'above' : 'at least'} {settings.threshold}, not
+            calibrated odds of acceptance.
+            <CalibrationNote />
+          </caption>
+          <thead>
+            <tr>
+              {header('order', '#')}
+              <th scope="col">Idea</th>
+              {header('greedy', 'Greedy score')}
+              {header('expected', 'Expected ± spread')}
+              {header('pAbove', 'P(accept)')}
+              <th scope="col">Decision</th>
+              <th scope="col">Distribution</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {before > 0 && <tr aria-hidden="true" style={{ height: before }} />}
+            {items.map((item) => {
+              const idea = shown[item.index]!;
+              return (
+                <IdeaRow
+                  key={idea.id}
+                  idea={idea}
+                  position={positions.get(idea.id) ?? 0}
+                  rowIndex={item.index}
+                  measure={virtualizer.measureElement}
+                  settings={settings}
+                />
+              );
+            })}
+            {after > 0 && <tr aria-hidden="true" style={{ height: after }} />}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
-function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: number; settings: DecisionSettings }) {
+/** Ideas longer than this show their start, with a button to show the rest. */
+const COLLAPSE_AT = 600;
+
+interface IdeaRowProps {
+  idea: IdeaEntry;
+  position: number;
+  /** The row's index among the rows shown, for the virtualizer's measurement. */
+  rowIndex: number;
+  measure: (element: Element | null) => void;
+  settings: DecisionSettings;
+}
+
+const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure, settings }: IdeaRowProps) {
   const { queue, removeIdea, editIdea, toggleCompare } = useReferee.getState();
   const inCompare = useReferee((s) => s.compare.includes(idea.id));
   const [editing, setEditing] = useState(false);
@@ -85,8 +156,10 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
   const result = idea.result ? withSettings(idea.result, settings) : null;
   const name = idea.title ?? idea.text.slice(0, 40);
   const signals = useIdeaSignals(idea, idea.result, idea.stale === true);
+  const [expanded, setExpanded] = useState(false);
+  const long = idea.text.length > COLLAPSE_AT;
   return (
-    <tr data-testid="idea-row" data-idea-id={idea.id} data-status={idea.status}>
+    <tr data-testid="idea-row" data-idea-id={idea.id} data-status={idea.status} data-index={rowIndex} ref={measure} aria-rowindex={rowIndex + 2}>
       <td>{position}</td>
       <td className="idea">
         {editing ? (
@@ -112,9 +185,14 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
                 <MarkedText text={idea.title} field="title" signals={signals} />
               </strong>
             )}
-            <p data-testid="idea-text">
+            <p data-testid="idea-text" className={long && !expanded ? 'collapsed' : undefined}>
               <MarkedText text={idea.text} field="text" signals={signals} />
             </p>
+            {long && (
+              <button type="button" className="link" onClick={() => setExpanded(!expanded)} aria-expanded={expanded}>
+                {expanded ? 'Show less' : `Show all (${idea.text.split(/\s+/).length} words)`}
+              </button>
+            )}
             <SignalsBadge signals={signals} result={result} />
           </>
         )}
@@ -163,4 +241,4 @@ function IdeaRow({ idea, position, settings }: { idea: IdeaEntry; position: numb
       </td>
     </tr>
   );
-}
+});

@@ -1,4 +1,7 @@
-import { exportCsv, exportJson, exportJsonl, queueProgress } from '../scoring/idea-list';
+import { useState } from 'react';
+import { queueProgress } from '../scoring/idea-list';
+import { EXPORT_TYPES, type ExportFormat } from '../scoring/list-file';
+import { listFiles } from './list-files';
 import { useShownCalibrator } from './evaluate/CalibratedPAccept';
 import { useReferee } from './store';
 
@@ -22,17 +25,35 @@ export function ListActions() {
   const ideas = useReferee((s) => s.ideas);
   const { queue, cancelQueue, clearIdeas } = useReferee.getState();
   const settings = useReferee((s) => s.settings);
+  const saving = useReferee((s) => s.savingIdeas);
   // Calibrated P(accept) goes into the exports only when the user opted in (with the calibrator that made it).
   const calibrator = useShownCalibrator();
   const { scored: done, waiting, secondsLeft } = queueProgress(ideas);
   const unscored = ideas.filter((i) => i.status === 'draft' || i.status === 'failed' || i.stale);
-  const stamp = new Date().toISOString().slice(0, 10);
+  const [exporting, setExporting] = useState<ExportFormat | null>(null);
+  /** The export is written in the list-files worker: 25,000 ideas serialised on the page would freeze it. */
+  const exportAs = async (format: ExportFormat) => {
+    setExporting(format);
+    try {
+      const content = await listFiles().write(format, ideas, settings, calibrator);
+      download(`referee-${new Date().toISOString().slice(0, 10)}.${format}`, EXPORT_TYPES[format], content);
+    } catch (error) {
+      useReferee.getState().setNotice({ kind: 'error', text: `The export failed: ${(error as Error).message}. Your list is unchanged.` });
+    } finally {
+      setExporting(null);
+    }
+  };
   return (
     <section className="panel list-actions" aria-label="List actions">
       <p data-testid="progress" aria-live="polite">
         {done} of {ideas.length} scored{waiting ? ` · ${waiting} in the queue` : ''}
         {secondsLeft !== null && <span data-testid="time-left"> · about {formatSeconds(secondsLeft)} left</span>}
       </p>
+      {saving > 0 && (
+        <p className="saving" role="status" data-testid="list-saving">
+          Saving {saving.toLocaleString('en')} ideas in this browser…
+        </p>
+      )}
       {waiting > 0 && <progress className="queue-progress" value={done} max={done + waiting} aria-label="Queue progress" />}
       <button type="button" disabled={unscored.length === 0} onClick={() => queue(unscored.map((i) => i.id))}>
         Score all unscored ({unscored.length})
@@ -40,15 +61,11 @@ export function ListActions() {
       <button type="button" disabled={waiting === 0} onClick={cancelQueue}>
         Cancel the queue
       </button>
-      <button type="button" disabled={ideas.length === 0} onClick={() => download(`referee-${stamp}.json`, 'application/json', JSON.stringify(exportJson(ideas, settings, new Date(), calibrator), null, 2))}>
-        Export JSON
-      </button>
-      <button type="button" disabled={ideas.length === 0} onClick={() => download(`referee-${stamp}.jsonl`, 'application/x-ndjson', exportJsonl(ideas, settings, calibrator))}>
-        Export JSONL
-      </button>
-      <button type="button" disabled={ideas.length === 0} onClick={() => download(`referee-${stamp}.csv`, 'text/csv', exportCsv(ideas, settings, calibrator))}>
-        Export CSV
-      </button>
+      {(['json', 'jsonl', 'csv'] as const).map((format) => (
+        <button key={format} type="button" disabled={ideas.length === 0 || exporting !== null} onClick={() => void exportAs(format)}>
+          {exporting === format ? 'Exporting…' : `Export ${format.toUpperCase()}`}
+        </button>
+      ))}
       <button type="button" disabled={ideas.length === 0} onClick={() => window.confirm('Remove every idea from the list?') && clearIdeas()}>
         Clear the list
       </button>

@@ -26,7 +26,12 @@ export type ModelStatus =
   | { readonly state: 'error'; readonly message: string; readonly convertible?: string };
 
 export interface RefereeState {
+  /** Saved one record per idea by idea-persistence.ts, not with the rest of this state. */
   ideas: IdeaEntry[];
+  /** Whether the saved list has been read into `ideas` (until then the list shows that it is loading). */
+  ideasLoaded: boolean;
+  /** Ideas still being written by a large save (an import): the page says so until it is done. */
+  savingIdeas: number;
   settings: ListSettings;
   /** Ideas picked for the side-by-side view (2–4). */
   compare: string[];
@@ -70,6 +75,8 @@ export const useReferee = create<RefereeState>()(
   persist(
     (setState) => ({
       ideas: [],
+      ideasLoaded: false,
+      savingIdeas: 0,
       settings: { ...DEFAULT_DECISION, profile: 'paper' },
       compare: [],
       model: { state: 'idle' },
@@ -92,7 +99,10 @@ export const useReferee = create<RefereeState>()(
         })),
       removeIdea: (id) => setState((s) => ({ ideas: s.ideas.filter((i) => i.id !== id), compare: s.compare.filter((c) => c !== id) })),
       queue: (ids) =>
-        setState((s) => ({ ideas: s.ideas.map((i) => (ids.includes(i.id) && i.status !== 'scoring' ? { ...i, status: 'queued' } : i)) })),
+        setState((s) => {
+          const wanted = new Set(ids);
+          return { ideas: s.ideas.map((i) => (wanted.has(i.id) && i.status !== 'scoring' && i.status !== 'queued' ? { ...i, status: 'queued' } : i)) };
+        }),
       cancelQueue: () => setState((s) => ({ ideas: s.ideas.map((i) => (i.status === 'queued' ? { ...i, status: i.result ? 'scored' : 'draft' } : i)) })),
       markScoring: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => ({ ...i, status: 'scoring' })) })),
       requeue: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => (i.status === 'scoring' ? { ...i, status: 'queued' } : i)) })),
@@ -123,16 +133,12 @@ export const useReferee = create<RefereeState>()(
       setNotice: (notice) => setState({ notice }),
     }),
     {
-      name: 'referee-state',
+      // The small state only: the ideas list is saved per idea (idea-persistence.ts), so a change to one
+      // idea does not rewrite the whole list.
+      name: 'referee-settings',
       version: 1,
       storage: createJSONStorage(() => indexedDbStorage),
-      partialize: (s) => ({ ideas: s.ideas, settings: s.settings, compare: s.compare, lastModel: s.lastModel, backend: s.backend }),
-      // An idea that was being scored when the tab closed goes back in the queue.
-      merge: (persisted, current) => {
-        const saved = (persisted ?? {}) as Partial<RefereeState>;
-        const ideas = (saved.ideas ?? []).map((i) => (i.status === 'scoring' ? { ...i, status: 'queued' as const } : i));
-        return { ...current, ...saved, ideas };
-      },
+      partialize: (s) => ({ settings: s.settings, compare: s.compare, lastModel: s.lastModel, backend: s.backend }),
     },
   ),
 );

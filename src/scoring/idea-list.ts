@@ -176,14 +176,23 @@ function describeIssue(issue: { path: PropertyKey[]; message: string } | undefin
  * mean pace of the last ten scores (null before the first).
  */
 export function queueProgress(entries: readonly IdeaEntry[]): { scored: number; waiting: number; secondsLeft: number | null } {
-  const scored = entries.filter((e) => e.status === 'scored');
-  const waiting = entries.filter((e) => e.status === 'queued' || e.status === 'scoring').length;
-  const recent = scored
-    .map((e) => e.result!.provenance)
-    .sort((a, b) => a.scoredAt.localeCompare(b.scoredAt))
-    .slice(-10);
+  let scored = 0;
+  let waiting = 0;
+  // The ten latest scores, oldest first: one pass, no sort (the list may hold 25,000 ideas).
+  const recent: { scoredAt: string; milliseconds: number }[] = [];
+  for (const e of entries) {
+    if (e.status === 'queued' || e.status === 'scoring') waiting += 1;
+    if (e.status !== 'scored' || !e.result) continue;
+    scored += 1;
+    const p = e.result.provenance;
+    if (recent.length === 10 && p.scoredAt <= recent[0]!.scoredAt) continue;
+    let at = recent.length;
+    while (at > 0 && recent[at - 1]!.scoredAt > p.scoredAt) at -= 1;
+    recent.splice(at, 0, p);
+    if (recent.length > 10) recent.shift();
+  }
   const pace = recent.length ? recent.reduce((sum, p) => sum + p.milliseconds, 0) / recent.length / 1000 : null;
-  return { scored: scored.length, waiting, secondsLeft: pace === null || waiting === 0 ? null : pace * waiting };
+  return { scored, waiting, secondsLeft: pace === null || waiting === 0 ? null : pace * waiting };
 }
 
 /** New list entries from plain ideas, with ids unique in the list. */
