@@ -30,6 +30,9 @@ export default defineConfig<RefereeOptions>({
     baseURL: BASE_URL,
     browserName: 'chromium',
     trace: 'retain-on-failure',
+    // Routes must see every request the page makes; a service worker would answer some first. The offline
+    // app shell's own test (e2e/offline.spec.ts) allows it.
+    serviceWorkers: 'block',
   },
   projects: [
     {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connectSourcesFrom, contentSecurityPolicy } from './src/dev/content-security-policy.ts';
 import { createModelsMiddleware, ISOLATION_HEADERS } from './src/dev/models-middleware.ts';
 
@@ -55,10 +56,45 @@ function serveModelsDir(): Plugin {
     };
   }
 
+  /**
+   * The offline app shell: builds src/app-shell/service-worker.ts as /sw.js and writes into it this build's
+   * file list and a version that changes whenever any of those files does (hashed names, public files' bytes).
+   */
+  function appShellPlugin(): Plugin {
+    const publicDir = path.resolve(import.meta.dirname, 'public');
+    const PLACEHOLDER = '__REFEREE_SHELL_MANIFEST__';
+    return {
+      name: 'referee:app-shell',
+      apply: 'build',
+      // After Vite has emitted the HTML pages, so that they are in the list.
+      enforce: 'post',
+      generateBundle(_options, bundle) {
+        const worker = Object.values(bundle).find((file) => file.type === 'chunk' && file.fileName === 'sw.js');
+        if (!worker || worker.type !== 'chunk') return;
+        const hash = createHash('sha256');
+        const files = new Set<string>();
+        for (const file of Object.values(bundle)) {
+          if (file.fileName === 'sw.js' || file.fileName.endsWith('.map')) continue;
+          files.add(file.fileName === 'index.html' ? '/' : `/${file.fileName}`);
+          hash.update(file.fileName);
+          if (file.type === 'asset' && file.fileName.endsWith('.html')) hash.update(file.source);
+        }
+        for (const name of readdirSync(publicDir)) {
+          if (name.startsWith('_')) continue; // host configuration (_headers), not served as a file
+          files.add(`/${name}`);
+          hash.update(name).update(readFileSync(path.join(publicDir, name)));
+        }
+        const manifest = { version: hash.digest('hex').slice(0, 16), files: [...files].sort() };
+        if (!worker.code.includes(PLACEHOLDER)) throw new Error('app shell: the service worker lost its manifest placeholder');
+        worker.code = worker.code.replace(PLACEHOLDER, JSON.stringify(manifest));
+      },
+    };
+  }
+
   export default defineConfig(({ command }) => {
     const nonce = randomBytes(16).toString('base64');
   return {
-    plugins: [react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce)],
+    plugins: [react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce), appShellPlugin()],
     // The dev server marks what Vite injects inline with the policy's nonce; the build injects nothing inline.
     ...(command === 'serve' ? { html: { cspNonce: nonce } } : {}),
     // 'mpa': no SPA fallback, so a missing file is a 404 rather than index.html served as 200.
@@ -76,7 +112,13 @@ function serveModelsDir(): Plugin {
       outDir: process.env.REFEREE_OUT_DIR ?? 'dist',
       rollupOptions: {
         // The app, and a bare one-forward-pass page for debugging and the browser parity tests.
-        input: { main: path.resolve(import.meta.dirname, 'index.html'), probe: path.resolve(import.meta.dirname, 'probe.html') },
+        input: {
+          main: path.resolve(import.meta.dirname, 'index.html'),
+          probe: path.resolve(import.meta.dirname, 'probe.html'),
+          // The offline app shell's service worker, at the root so that its scope is the whole site.
+          sw: path.resolve(import.meta.dirname, 'src/app-shell/service-worker.ts'),
+        },
+        output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
       },
     },
     server: { host: HOST, headers: { ...ISOLATION_HEADERS } },

@@ -77,6 +77,16 @@ async function conversionFolders(page: Page): Promise<string[]> {
     return names;
   });
 }
+test('an unreachable checkpoint, or a browser offline, is said at once, not after a minute of retries', async ({ page, context }) => {
+  await page.goto('/');
+  // Nothing listens on port 9: the first request fails, and nothing is retried.
+  await checkConversion(page, 'http://127.0.0.1:9/tiny-planted-qwen2');
+  await expect(page.getByTestId('convert-error')).toHaveText(/could not reach .*127\.0\.0\.1:9.*: check the address and this computer's connection/, { timeout: 15_000 });
+  await context.setOffline(true);
+  await checkConversion(page, 'AlphaResearch/AlphaResearch-RM-Qwen-2.5-7B');
+  await expect(page.getByTestId('convert-error')).toHaveText(/This browser is offline: converting reads AlphaResearch\/AlphaResearch-RM-Qwen-2\.5-7B over the network/, { timeout: 15_000 });
+  await context.setOffline(false);
+});
 
 /** Cache entries of models kept under this page's /local-models/. */
 async function keptLocalUrls(page: Page): Promise<string[]> {

@@ -7,6 +7,7 @@ import { IdeasTable } from './IdeasTable';
 import { ListActions } from './ListActions';
 import { loadModelOnce, requestFromUrl, resumeLastModel } from './model-controller';
 import { ModelPanel } from './ModelPanel';
+import { ModelStatusLine } from './ModelStatusLine';
 import { SettingsBar } from './SettingsBar';
 import { useReferee } from './store';
 
@@ -21,30 +22,38 @@ export function App() {
     else void resumeLastModel();
   }, []);
   return (
-    <main>
-      <header>
+    <div className="layout">
+      <header className="top-bar">
         <h1>Referee</h1>
-        <p>
+        <ModelStatusLine />
+      </header>
+      <main className="work">
+        <p className="intro">
           Scores research ideas with AlphaResearch-RM, a reward model trained on ICLR reviews, entirely in your browser: the model is downloaded
           once and your ideas never leave this page.
         </p>
-      </header>
-      <ModelPanel />
-      <ConvertPanel />
-      <IdeaComposer />
-      {notice && (
-        <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
-          <span>{notice.text}</span>
-          <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss message">
-            ×
-          </button>
-        </div>
-      )}
-      <SettingsBar />
-      <ListActions />
-      <IdeasTable />
-      <ComparePanel />
-      <EvaluatePanel />
-    </main>
+        <IdeaComposer />
+        {notice && (
+          <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+            <span>{notice.text}</span>
+            <button type="button" onClick={() => setNotice(null)} aria-label="Dismiss message">
+              ×
+            </button>
+          </div>
+        )}
+        <SettingsBar />
+        <ListActions />
+        <IdeasTable />
+        <ComparePanel />
+      </main>
+      {/* The model first on a phone (nothing scores without one); beside the list on a wide screen. */}
+      <aside className="tools" aria-label="Model and tools">
+        <ModelPanel />
+        <ConvertPanel />
+      </aside>
+      <section className="secondary" aria-label="Evaluation">
+        <EvaluatePanel />
+      </section>
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 import { withSettings } from '../scoring/idea-list';
 import { makeDistribution, pFirstHigher, pTie } from '../scoring/score-stats';
+import { CollapsibleText } from './CollapsibleText';
 import { DistributionChart } from './DistributionChart';
 import { percent, score, twoDecimals } from './format';
 import { useReferee } from './store';
@@ -33,7 +34,7 @@ export function ComparePanel() {
                   Edited since scored: the score is of the old text.
                 </p>
               )}
-              <p className="compare-text">{idea.text}</p>
+              <CollapsibleText text={idea.text} testId="compare-text" />
               {r ? (
                 <>
                   <p>

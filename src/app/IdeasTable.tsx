@@ -4,6 +4,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { withSettings, type IdeaEntry } from '../scoring/idea-list';
 import type { DecisionSettings } from '../scoring/score-stats';
 import { DistributionChart } from './DistributionChart';
+import { ScoreGlossary } from './ScoreGlossary';
+import { CollapsibleText } from './CollapsibleText';
 import { CalibratedPAccept, CalibrationNote } from './evaluate/CalibratedPAccept';
 import { percent, score, twoDecimals } from './format';
 import { useReferee } from './store';
@@ -94,6 +96,7 @@ export function IdeasTable() {
           {deferredFilter && <span data-testid="filter-count"> {shown.length} of {ideas.length} ideas</span>}
         </label>
       )}
+      <ScoreGlossary />
       <div className="table-scroll" ref={scroller} data-testid="ideas-scroll">
         <table data-testid="ideas-table" aria-rowcount={shown.length + 1}>
           <caption>
@@ -136,9 +139,6 @@ export function IdeasTable() {
   );
 }
 
-/** Ideas longer than this show their start, with a button to show the rest. */
-const COLLAPSE_AT = 600;
-
 interface IdeaRowProps {
   idea: IdeaEntry;
   position: number;
@@ -156,8 +156,6 @@ const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure, setti
   const result = idea.result ? withSettings(idea.result, settings) : null;
   const name = idea.title ?? idea.text.slice(0, 40);
   const signals = useIdeaSignals(idea, idea.result, idea.stale === true);
-  const [expanded, setExpanded] = useState(false);
-  const long = idea.text.length > COLLAPSE_AT;
   return (
     <tr data-testid="idea-row" data-idea-id={idea.id} data-status={idea.status} data-index={rowIndex} ref={measure} aria-rowindex={rowIndex + 2}>
       <td>{position}</td>
@@ -185,14 +183,9 @@ const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure, setti
                 <MarkedText text={idea.title} field="title" signals={signals} />
               </strong>
             )}
-            <p data-testid="idea-text" className={long && !expanded ? 'collapsed' : undefined}>
+            <CollapsibleText text={idea.text} testId="idea-text">
               <MarkedText text={idea.text} field="text" signals={signals} />
-            </p>
-            {long && (
-              <button type="button" className="link" onClick={() => setExpanded(!expanded)} aria-expanded={expanded}>
-                {expanded ? 'Show less' : `Show all (${idea.text.split(/\s+/).length} words)`}
-              </button>
-            )}
+            </CollapsibleText>
             <SignalsBadge signals={signals} result={result} />
           </>
         )}

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import type { BackendPreference } from '../engine/backend-choice';
+import { ServedModels } from './ServedModels';
 import { DEFAULT_MODEL } from '../models/model-source';
 import { CachedModels } from './CachedModels';
 import { ServerSource } from './ServerSource';
@@ -108,8 +109,9 @@ export function ModelPanel() {
           }}
         >
           <label htmlFor={sourceId}>Model (a converted folder under /models/, a URL, or a Hugging Face repo)</label>
-          <input id={sourceId} value={source} onChange={(e) => setSource(e.target.value)} />
+          <input id={sourceId} value={source} onChange={(e) => setSource(e.target.value)} list={`${sourceId}-served`} />
           <button type="submit">Load the model</button>
+          <ServedModels listId={`${sourceId}-served`} onPick={setSource} />
           <label htmlFor={folderId} className="file">
             Load a converted folder from this computer
           </label>

@@ -2,6 +2,7 @@ import '../worker/trusted-types';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { registerAppShell } from '../app-shell/register';
 import { startIdeaPersistence } from './idea-persistence';
 import { startScoring } from './model-controller';
 import { useReferee } from './store';
@@ -12,6 +13,7 @@ if (!container) throw new Error('index.html has no #root element');
 // One queue runner for the page, started here rather than from a component or as a side effect of a getter.
 startScoring();
 void startIdeaPersistence(useReferee);
+registerAppShell();
 createRoot(container).render(
   <StrictMode>
     <App />

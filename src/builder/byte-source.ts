@@ -141,12 +141,22 @@ export interface RetryPolicy {
 
 const retryable = (error: unknown) => !(error instanceof HttpStatusError) || error.status >= 500 || error.status === 408 || error.status === 429;
 
+/** The source was never reached: offline, a wrong host, or a server that refuses this origin (CORS). */
+export class UnreachableSourceError extends Error {
+  constructor(source: string, cause: Error) {
+    super(`could not reach ${source} (${cause.message}): check the address and this computer's connection`);
+    this.name = 'UnreachableSourceError';
+  }
+}
+
 /**
  * A tree whose reads survive dropped connections: a failed read is asked again, whole, after a back-off.
- * Error statuses a retry cannot mend (404, 403, 416) fail at once.
+ * Error statuses a retry cannot mend (404, 403, 416) fail at once, and so does a network error before the
+ * source has answered once: an unreachable host is said at once, not after a minute of back-offs.
  */
 export class RetryingFileTree implements FileTree {
   readonly name: string;
+  private answered = false;
   constructor(
     private readonly tree: FileTree,
     private readonly policy: RetryPolicy,
@@ -168,8 +178,12 @@ export class RetryingFileTree implements FileTree {
   private async withRetries<T>(name: string, run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await run();
+        const result = await run();
+        this.answered = true;
+        return result;
       } catch (error) {
+        if (error instanceof HttpStatusError) this.answered = true;
+        else if (!this.answered) throw new UnreachableSourceError(this.name, error as Error);
         if (attempt >= this.policy.attempts || !retryable(error)) throw error;
         this.policy.onRetry?.(name, attempt, error as Error);
         await new Promise((resolve) => setTimeout(resolve, this.policy.delayMs * 2 ** (attempt - 1)));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBrowser7B, printBrowser7B } from './bench-browser-7b';
 import { benchServer } from './bench-server';
+import { benchPage, printPage } from './bench-page';
 import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
 import { benchEngine } from './bench-engine';
 import { benchWebgpu } from './bench-webgpu';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
       ideas: { type: 'string', default: '8' },
       browser: { type: 'boolean', default: true },
       words: { type: 'string', default: '180' },
+      sizes: { type: 'string' },
+      stretch: { type: 'string', default: '30' },
     },
   });
   if (values.suite === 'engine' || values.suite === 'all') {
@@ -39,6 +42,13 @@ async function main(): Promise<void> {
   if (values.suite === 'engine') return;
   if (values.suite === 'server') {
     await benchServer({ ideas: Number(values.ideas), words: Number(values.words) });
+    return;
+  }
+  if (values.suite === 'page') {
+    const sizes = (values.sizes ?? '10,1000,25000').split(',').map(Number);
+    const stretch = Number(values.stretch);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 2) || !Number.isInteger(stretch) || stretch < 2) throw new Error('--sizes takes whole numbers ≥ 2, --stretch a whole number ≥ 2');
+    printPage(await benchPage({ sizes, stretch }));
     return;
   }
   if (values.suite === 'webgpu') {

@@ -1,4 +1,4 @@
-import { createReadStream, statSync, type Stats } from 'node:fs';
+import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
@@ -67,6 +67,38 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
+/** What `/models/index.json` lists: each served folder that holds a model, with the builds it has. */
+export interface ServedModel {
+  readonly name: string;
+  readonly dtypes: string[];
+}
+
+const BUILD_FILE = /^model(?:_(fp16|q4|q4f16))?\.onnx$/;
+
+/** The model folders under `root` (those with a config.json and ONNX builds), sorted by name. */
+export function listServedModels(root: string): ServedModel[] {
+  const models: ServedModel[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  for (const name of entries.sort()) {
+    try {
+      if (!statSync(path.join(root, name, 'config.json')).isFile()) continue;
+      const dtypes = readdirSync(path.join(root, name, 'onnx'))
+        .map((file) => BUILD_FILE.exec(file))
+        .filter((match) => match !== null)
+        .map((match) => match[1] ?? 'fp32');
+      if (dtypes.length) models.push({ name, dtypes: dtypes.sort() });
+    } catch {
+      // not a model folder
+    }
+  }
+  return models;
+}
+
 /**
  * Serves files under `root` at the mount point (`/models/` when mounted there): hub-style model
  * folders that Transformers.js loads with `env.remoteHost = origin + '/models/'`.
@@ -86,6 +118,16 @@ export function createModelsMiddleware(root: string): NextHandleFunction {
       relative = decodeURIComponent(pathname);
     } catch {
       sendStatus(res, 400, 'Bad Request');
+      return;
+    }
+    if (relative === '/' || relative === '/index.json') {
+      const body = Buffer.from(JSON.stringify({ models: listServedModels(rootDir) }), 'utf8');
+      res.statusCode = 200;
+      for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', String(body.length));
+      res.setHeader('Cache-Control', 'no-cache');
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     const file = path.resolve(rootDir, `.${path.posix.normalize(`/${relative}`)}`);

@@ -69,6 +69,7 @@ async function refuseUnscorable(tree: FileTree, source: string): Promise<void> {
 }
 
 async function prepare(request: ConvertRequest): Promise<Prepared> {
+  if (self.navigator.onLine === false) throw new Error(`This browser is offline: converting reads ${request.source.trim()} over the network. Connect, then try again.`);
   const source = parseModelSource(request.source);
   const name = convertedModelName(source);
   const folderUrl = modelFolderUrl(source, self.location.origin);

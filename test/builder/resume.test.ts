@@ -157,6 +157,13 @@ describe('HttpFileTree over a server that drops a connection', () => {
     cuts.remaining = 0;
   });
 
+  it('says at once that a source never reached is unreachable, without back-offs', async () => {
+    let retried = 0;
+    const tree = new RetryingFileTree(new HttpFileTree('offline', 'http://127.0.0.1:9/'), { attempts: 6, delayMs: 10_000, onRetry: () => retried++ });
+    await expect(planConversion(tree, { dtypes: ['q4'] })).rejects.toThrow(/could not reach offline \(.*\): check the address/);
+    expect(retried).toBe(0);
+  });
+
   it('does not retry a missing file, and reports a missing shard by name', async () => {
     let retried = 0;
     const tree = new RetryingFileTree(new HttpFileTree('served', `${origin}/nowhere/`), { attempts: 3, delayMs: 1, onRetry: () => retried++ });
