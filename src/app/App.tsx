@@ -47,10 +47,12 @@ export function App() {
         <ComparePanel />
       </main>
       {/* The model first on a phone (nothing scores without one); beside the list on a wide screen. */}
-      <aside className="tools" aria-label="Model and tools">
+      <div className="model-area">
         <ModelPanel />
+      </div>
+      <div className="convert-area">
         <ConvertPanel />
-      </aside>
+      </div>
       <section className="secondary" aria-label="Evaluation">
         <EvaluatePanel />
       </section>

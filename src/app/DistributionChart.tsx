@@ -6,7 +6,7 @@ import type { ScoreResult } from '../scoring/scored-idea';
  * above its bar. Unreadable mass is said in the label, not drawn.
  */
 export function DistributionChart({ result, threshold, large = false }: { result: ScoreResult; threshold: number; large?: boolean }) {
-  const width = large ? 280 : 188;
+  const width = large ? 280 : 154;
   const height = large ? 80 : 48;
   const top = 12;
   const bins = new Array<number>(11).fill(0);

@@ -26,11 +26,18 @@ function sortValue(idea: IdeaEntry, key: SortKey, settings: DecisionSettings): n
   return key === 'greedy' ? (r.greedy.score ?? -Infinity) : key === 'expected' ? (r.expected ?? -Infinity) : r.pAbove;
 }
 
-/** Sort keys computed once per idea, not on every comparison (withSettings is not free at 25,000 ideas). */
-function sortIdeas(ideas: readonly IdeaEntry[], key: SortKey, descending: boolean, settings: DecisionSettings): readonly IdeaEntry[] {
+/**
+ * Sorted by a score column. Each idea's sort value is computed once per (column, settings) and kept by
+ * object: while a queue runs, one idea changes at a time and the other 24,999 values are reused.
+ */
+function sortIdeas(ideas: readonly IdeaEntry[], key: SortKey, descending: boolean, settings: DecisionSettings, values: WeakMap<IdeaEntry, number>): readonly IdeaEntry[] {
   if (key === 'order') return ideas;
   const factor = descending ? -1 : 1;
-  const keyed = ideas.map((idea, index) => ({ idea, index, value: sortValue(idea, key, settings) }));
+  const keyed = ideas.map((idea, index) => {
+    let value = values.get(idea);
+    if (value === undefined) values.set(idea, (value = sortValue(idea, key, settings)));
+    return { idea, index, value };
+  });
   // Ties (and unscored ideas) keep list order, whichever way the column is sorted.
   keyed.sort((a, b) => (a.value === b.value ? a.index - b.index : factor * (a.value > b.value ? 1 : -1)));
   return keyed.map((k) => k.idea);
@@ -54,11 +61,15 @@ export function IdeasTable() {
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'order', descending: false });
   const [filter, setFilter] = useState('');
   const deferredFilter = useDeferredValue(filter.trim().toLowerCase());
-  const positions = useMemo(() => new Map(ideas.map((idea, index) => [idea.id, index + 1])), [ideas]);
+  const inListOrder = sort.key === 'order' && !deferredFilter;
+  // A row's number is its place in the list: its index when the list is shown in order, else looked up.
+  const positions = useMemo(() => (inListOrder ? null : new Map(ideas.map((idea, index) => [idea.id, index + 1]))), [ideas, inListOrder]);
+  // A new cache whenever the column or the settings change.
+  const sortValues = useMemo(() => new WeakMap<IdeaEntry, number>(), [sort.key, settings]);
   const shown = useMemo(() => {
-    const sorted = sortIdeas(ideas, sort.key, sort.descending, settings);
+    const sorted = sortIdeas(ideas, sort.key, sort.descending, settings, sortValues);
     return deferredFilter ? sorted.filter((idea) => matches(idea, deferredFilter)) : sorted;
-  }, [ideas, sort, settings, deferredFilter]);
+  }, [ideas, sort, settings, sortValues, deferredFilter]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: shown.length,
@@ -124,7 +135,7 @@ export function IdeasTable() {
                 <IdeaRow
                   key={idea.id}
                   idea={idea}
-                  position={positions.get(idea.id) ?? 0}
+                  position={positions ? (positions.get(idea.id) ?? 0) : item.index + 1}
                   rowIndex={item.index}
                   measure={virtualizer.measureElement}
                   settings={settings}

@@ -15,14 +15,21 @@ export interface IdeaWrites {
  */
 export function planIdeaWrites(saved: ReadonlyMap<string, IdeaEntry>, savedOrder: readonly string[], ideas: readonly IdeaEntry[]): IdeaWrites {
   const puts: IdeaEntry[] = [];
-  const present = new Set<string>();
+  let stillSaved = 0;
   let orderChanged = savedOrder.length !== ideas.length;
-  ideas.forEach((idea, index) => {
-    present.add(idea.id);
-    if (saved.get(idea.id) !== idea) puts.push(idea);
+  for (let index = 0; index < ideas.length; index++) {
+    const idea = ideas[index]!;
+    const before = saved.get(idea.id);
+    if (before !== undefined) stillSaved += 1;
+    if (before !== idea) puts.push(idea);
     if (!orderChanged && savedOrder[index] !== idea.id) orderChanged = true;
-  });
-  const deletes = [...saved.keys()].filter((id) => !present.has(id));
+  }
+  // Only when some saved idea is gone is the set of present ids built (the common case allocates nothing).
+  let deletes: string[] = [];
+  if (stillSaved < saved.size) {
+    const present = new Set(ideas.map((i) => i.id));
+    deletes = [...saved.keys()].filter((id) => !present.has(id));
+  }
   return { puts, deletes, order: orderChanged ? ideas.map((i) => i.id) : null };
 }
 
