@@ -47,3 +47,26 @@ for (const { width, height, name } of [
     await page.screenshot({ fullPage: true, path: testInfo.outputPath(`${name}-dark.png`) });
   });
 }
+
+test('the first screen lists the served models, explains the numbers, and collapses a long idea', async ({ page }) => {
+  await page.goto('/');
+  // The preview server lists /models/ (index.json); one click puts a model in the field.
+  await expect(page.getByTestId('served-models')).toContainText('tiny-planted-qwen2 (fp16, fp32, q4, q4f16)');
+  await page.getByTestId('served-models').getByRole('button', { name: 'tiny-varied-qwen2' }).click();
+  await expect(page.getByLabel(/^Model \(a converted folder/)).toHaveValue('tiny-varied-qwen2');
+
+  const long = Array.from({ length: 3000 }, (_, k) => `word${k}`).join(' ');
+  await page.getByLabel('Idea (abstract or proposal)').fill(long);
+  await page.getByRole('button', { name: 'Add without scoring' }).click();
+  const row = page.getByTestId('idea-row').first();
+  const collapsed = (await row.boundingBox())!.height;
+  expect(collapsed).toBeLessThan(400);
+  await expect(row.getByTestId('idea-text')).toHaveText(long);
+  await row.getByRole('button', { name: 'Show all (3000 words)' }).click();
+  await expect.poll(async () => (await row.boundingBox())!.height).toBeGreaterThan(collapsed * 3);
+  await row.getByRole('button', { name: 'Show less' }).click();
+
+  await page.getByText('What the numbers mean').click();
+  await expect(page.getByTestId('glossary')).toContainText('The score the model writes in \\boxed{…} when it answers as in the paper');
+  await expect(page.getByTestId('glossary')).toContainText('not the odds that a conference would accept the idea');
+});
