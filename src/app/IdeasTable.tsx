@@ -1,5 +1,5 @@
 import { MarkedText, SignalsBadge, useIdeaSignals } from './IdeaSignals';
-import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { withSettings, type IdeaEntry } from '../scoring/idea-list';
 import type { DecisionSettings } from '../scoring/score-stats';
@@ -71,12 +71,18 @@ export function IdeasTable() {
     return deferredFilter ? sorted.filter((idea) => matches(idea, deferredFilter)) : sorted;
   }, [ideas, sort, settings, sortValues, deferredFilter]);
   const scroller = useRef<HTMLDivElement>(null);
+  // The virtualizer recomputes every row's offset (25,000 objects) whenever getItemKey changes. In list
+  // order only an added or removed idea moves rows; a score arriving does not, so the key function stays.
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
+  const layoutVersion: unknown = inListOrder ? shown.length : shown;
+  const getItemKey = useCallback((index: number) => shownRef.current[index]!.id, [layoutVersion]);
   const virtualizer = useVirtualizer({
     count: shown.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 140,
     overscan: OVERSCAN,
-    getItemKey: (index) => shown[index]!.id,
+    getItemKey,
     // Before the first measurement (and in a hidden tab) draw the first rows rather than none.
     initialRect: { width: 1200, height: 1600 },
   });

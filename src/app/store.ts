@@ -69,7 +69,16 @@ export interface RefereeState {
 
 const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).slice(0, 8);
 
-const mapIdea = (ideas: IdeaEntry[], id: string, change: (idea: IdeaEntry) => IdeaEntry) => ideas.map((i) => (i.id === id ? change(i) : i));
+/** The list with one idea changed: a copy of the array with that one slot replaced (no per-idea callback). */
+const mapIdea = (ideas: IdeaEntry[], id: string, change: (idea: IdeaEntry) => IdeaEntry) => {
+  const index = ideas.findIndex((i) => i.id === id);
+  if (index < 0) return ideas;
+  const changed = change(ideas[index]!);
+  if (changed === ideas[index]) return ideas;
+  const next = ideas.slice();
+  next[index] = changed;
+  return next;
+};
 
 export const useReferee = create<RefereeState>()(
   persist(
