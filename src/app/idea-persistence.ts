@@ -151,12 +151,13 @@ export async function startIdeaPersistence(store: Store, db: UseStore = ideaData
   const warnIfSaving = (event: BeforeUnloadEvent) => {
     if (store.getState().savingIdeas > 0) event.preventDefault();
   };
-  addEventListener('pagehide', flushNow);
-  addEventListener('beforeunload', warnIfSaving);
+  // (Absent in Node, where the tests run this module.)
+  globalThis.addEventListener?.('pagehide', flushNow);
+  globalThis.addEventListener?.('beforeunload', warnIfSaving);
   return async () => {
     unsubscribe();
-    removeEventListener('pagehide', flushNow);
-    removeEventListener('beforeunload', warnIfSaving);
+    globalThis.removeEventListener?.('pagehide', flushNow);
+    globalThis.removeEventListener?.('beforeunload', warnIfSaving);
     flushNow();
     await saving;
   };
