@@ -1,35 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { exportCsv, exportJson, exportJsonl, type IdeaEntry } from '../scoring/idea-list';
-import { DEFAULT_DECISION, makeDistribution, distributionStats, decide } from '../scoring/score-stats';
-import { ExportSchema, ScoredIdeaLineSchema, type ScoreResult } from '../scoring/scored-idea';
+import { DEFAULT_DECISION } from '../scoring/score-stats';
+import { ExportSchema, ScoredIdeaLineSchema } from '../scoring/scored-idea';
+import { scoreResultOf } from '../../test/support/score-result';
 import { applyCalibrator, calibrate, parseCalibrator, type Calibrator } from './calibration';
 import { evaluationDocument } from './report-document';
 import { evaluate } from './metrics';
 import { mulberry32 } from './statistics';
 
-const distribution = makeDistribution([
-  { score: 7.5, probability: 0.7 },
-  { score: 5, probability: 0.2 },
-  { score: 4.5, probability: 0.1 },
-]);
-const stats = distributionStats(distribution);
-const result: ScoreResult = {
-  greedy: { score: 7.5, answer: '\\boxed{7.5}' },
-  distribution: { entries: [...distribution.entries], coverage: distribution.coverage },
-  ...stats,
-  pAbove: 0.7,
-  decision: decide(7.5, distribution, DEFAULT_DECISION),
-  provenance: {
-    model: { id: 'tiny-planted-qwen2', revision: null, dtype: 'q4', device: 'cpu' },
-    profile: 'paper',
-    app: { name: 'referee', version: '0.1.0' },
-    tokens: { prompt: 10, prefilled: 10, reusedPrefix: 0, decodedBeforeBox: 0 },
-    forwardPasses: 6,
-    readout: 'forced',
-    milliseconds: 1,
-    scoredAt: '2026-11-25T00:00:00.000Z',
-  },
-};
+const result = scoreResultOf(
+  [
+    { score: 7.5, probability: 0.7 },
+    { score: 5, probability: 0.2 },
+    { score: 4.5, probability: 0.1 },
+  ],
+  7.5,
+  { id: 'tiny-planted-qwen2', revision: null, dtype: 'q4', device: 'cpu' },
+  '2026-11-25T00:00:00.000Z',
+);
 const entries: IdeaEntry[] = [
   { id: 'a', text: 'Scored.', status: 'scored', result },
   { id: 'b', text: 'Failed.', status: 'failed', error: { code: 'too-long', message: 'too long' } },

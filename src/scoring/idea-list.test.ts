@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, type IdeaEntry } from './idea-list';
 import { DEFAULT_DECISION } from './score-stats';
-import type { ScoreResult } from './scored-idea';
+import { scoreResultOf } from '../../test/support/score-result';
 
-const result = {
-  greedy: { score: 7.5, answer: '\\boxed{7.5}' },
-  distribution: { entries: [{ score: 7.5, probability: 1 }], coverage: 1 },
-  expected: 7.5,
-  mode: 7.5,
-  spread: 0,
-  pAbove: 1,
-  decision: { pass: true, by: 'greedy', value: 7.5, threshold: 5.5, comparison: '>' },
-  provenance: {
-    model: { id: 'm', revision: null, dtype: 'q4', device: 'wasm' },
-    profile: 'paper',
-    app: { name: 'referee', version: '0.1.0' },
-    tokens: { prompt: 10, prefilled: 10, reusedPrefix: 0, decodedBeforeBox: 0 },
-    forwardPasses: 4,
-    readout: 'forced',
-    milliseconds: 5,
-    scoredAt: '2026-11-30T00:00:00.000Z',
-  },
-} as ScoreResult;
+const result = scoreResultOf([{ score: 7.5, probability: 1 }], 7.5, { id: 'm', revision: null, dtype: 'q4', device: 'wasm' }, '2026-11-30T00:00:00.000Z');
 
 const LIST: IdeaEntry[] = [
   { id: 'a', title: 'Scored', text: 'One.', status: 'scored', result },
