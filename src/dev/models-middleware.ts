@@ -1,6 +1,8 @@
 import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { DTYPES } from '../models/types';
 
 type NextHandleFunction = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -73,8 +75,6 @@ export interface ServedModel {
   readonly dtypes: string[];
 }
 
-const BUILD_FILE = /^model(?:_(fp16|q4|q4f16))?\.onnx$/;
-
 /** The model folders under `root` (those with a config.json and ONNX builds), sorted by name. */
 export function listServedModels(root: string): ServedModel[] {
   const models: ServedModel[] = [];
@@ -87,11 +87,9 @@ export function listServedModels(root: string): ServedModel[] {
   for (const name of entries.sort()) {
     try {
       if (!statSync(path.join(root, name, 'config.json')).isFile()) continue;
-      const dtypes = readdirSync(path.join(root, name, 'onnx'))
-        .map((file) => BUILD_FILE.exec(file))
-        .filter((match) => match !== null)
-        .map((match) => match[1] ?? 'fp32');
-      if (dtypes.length) models.push({ name, dtypes: dtypes.sort() });
+      const files = new Set(readdirSync(path.join(root, name, 'onnx')));
+      const dtypes = DTYPES.filter((dtype) => files.has(`model${DTYPE_SUFFIX[dtype]}.onnx`));
+      if (dtypes.length) models.push({ name, dtypes: [...dtypes].sort() });
     } catch {
       // not a model folder
     }
