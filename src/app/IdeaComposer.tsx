@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { describeProblem, parseIdeas } from '../scoring/idea-input';
-import { describeProblems } from '../scoring/list-file';
+import { parseIdeas } from '../scoring/idea-input';
+import { describeProblems, problemSummary } from '../scoring/list-file';
 import { listFiles } from './list-files';
 import { FileInput } from './FileInput';
 import { useReferee } from './store';
@@ -44,7 +44,7 @@ export function IdeaComposer() {
       setMany('');
       setNotice(
         parsed.problems.length
-          ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${describeProblems({ problems: parsed.problems.slice(0, 5).map(describeProblem), problemCount: parsed.problems.length })}` }
+          ? { kind: 'error', text: `Added ${parsed.ideas.length} ideas; skipped ${describeProblems(problemSummary(parsed.problems))}` }
           : { kind: 'info', text: `Added ${parsed.ideas.length} ideas.${waitingNote(score)}` },
       );
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Calibrator } from './calibrator-schema';
-import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput } from './idea-input';
+import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputProblem } from './idea-input';
 import { exportCsv, exportJson, exportJsonl, parseExport, type IdeaEntry } from './idea-list';
 import type { DecisionSettings } from './score-stats';
 
@@ -21,16 +21,16 @@ export function readListFile(bytes: Uint8Array, fileName: string): ListFileConte
     const restored = parseExport(content);
     if (restored) return { kind: 'export', entries: restored };
     const parsed = parseIdeas(content, { fileName });
-    return {
-      kind: 'ideas',
-      ideas: parsed.ideas,
-      problems: parsed.problems.slice(0, PROBLEMS_SHOWN).map(describeProblem),
-      problemCount: parsed.problems.length,
-    };
+    return { kind: 'ideas', ideas: parsed.ideas, ...problemSummary(parsed.problems) };
   } catch (error) {
     // Input errors already name the file; others (a bad export) do not.
     throw new Error(error instanceof InputError ? error.message : `${fileName}: ${(error as Error).message}`);
   }
+}
+
+/** The first problems, described, and how many there were in all: what a message about them needs. */
+export function problemSummary(problems: readonly InputProblem[]): { problems: string[]; problemCount: number } {
+  return { problems: problems.slice(0, PROBLEMS_SHOWN).map(describeProblem), problemCount: problems.length };
 }
 
 /** "line 3: …; line 9: …; and 40 more" */
