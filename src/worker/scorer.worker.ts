@@ -13,7 +13,7 @@ import type { Engine, EngineCapabilities, LoadedModel, LoadProgress, LoadRequest
 import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { ChatTokenizer } from '../engine/prompt-tokens';
-import { CompletionsClient } from '../engine/remote/completions-client';
+import { CompletionsClient, CompletionsError } from '../engine/remote/completions-client';
 import { RemoteScorer } from '../engine/remote/remote-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
@@ -35,22 +35,22 @@ let remote: { scorer: RemoteScorer; info: LoadedModel } | null = null;
  * reads the model's tokenizer here, so prompts go to it as token ids encoded exactly as the local engine does.
  */
 async function connectServer(request: LoadRequest, server: NonNullable<LoadRequest['server']>): Promise<{ scorer: RemoteScorer; info: LoadedModel }> {
-  const base = server.url.replace(/\/+$/, '');
-  let listed: { data?: { id?: unknown }[] };
+  const client = new CompletionsClient({ baseUrl: server.url, model: request.source, ...(server.apiKey ? { apiKey: server.apiKey } : {}) });
+  const base = client.base;
+  let names: string[];
   try {
-    const response = await fetch(`${base}/models`, { headers: server.apiKey ? { Authorization: `Bearer ${server.apiKey}` } : {} });
-    if (response.status === 401 || response.status === 403) throw new ModelError('model-refused', `The server at ${base} refused the API key (HTTP ${response.status}).`);
-    if (!response.ok) throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${response.status} for /models.`);
-    listed = (await response.json()) as typeof listed;
+    names = await client.servedModels();
   } catch (error) {
-    if (error instanceof ModelError) throw error;
+    if (error instanceof CompletionsError && (error.status === 401 || error.status === 403)) {
+      throw new ModelError('model-refused', `The server at ${base} refused the API key (HTTP ${error.status}).`);
+    }
+    if (error instanceof CompletionsError) throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${error.status} for /models.`);
     throw new ModelError(
       'network',
       `Cannot reach the server at ${base} (${(error as Error).message}). It must be running, allow this page's origin (CORS: ` +
         `Access-Control-Allow-Origin), and be allowed by the page's Content-Security-Policy (REFEREE_CONNECT_SRC).`,
     );
   }
-  const names = (listed.data ?? []).map((m) => String(m.id));
   if (!names.includes(request.source)) {
     throw new ModelError('model-not-found', `The server at ${base} does not serve "${request.source}"; it serves ${names.map((n) => `"${n}"`).join(', ') || 'nothing'}.`);
   }
@@ -61,7 +61,6 @@ async function connectServer(request: LoadRequest, server: NonNullable<LoadReque
   } catch (error) {
     throw new ModelError('model-not-found', `Cannot read the tokenizer of ${server.tokenizer ?? request.source}: ${(error as Error).message}`);
   }
-  const client = new CompletionsClient({ baseUrl: base, model: request.source, ...(server.apiKey ? { apiKey: server.apiKey } : {}) });
   const scorer = new RemoteScorer(client, tokenizer, { id: request.source, revision: null, dtype: 'server', device: base });
   const info: LoadedModel = {
     id: request.source,

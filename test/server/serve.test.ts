@@ -4,6 +4,7 @@ import { startServer } from '../../src/cli/serve';
 import { encode, promptParts, PromptEncoder, type ChatTokenizer } from '../../src/engine/prompt-tokens';
 import type { NodeEngine } from '../../src/engine/node/node-engine';
 import type { CompletionsServer } from '../../src/server/openai-server';
+import { CompletionsClient, CompletionsError } from '../../src/engine/remote/completions-client';
 import { AutoTokenizer } from '@huggingface/transformers';
 
 const PLANTED = resolve('.fixtures/tiny-planted-qwen2');
@@ -38,6 +39,16 @@ describe('npm run serve', () => {
   it('answers /health and /v1/models', async () => {
     expect(await (await fetch(url.replace('/v1', '/health'))).json()).toEqual({ status: 'ok', inFlight: 0 });
     expect(((await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(['planted']);
+  });
+
+  it('the client lists the served models (the page checks them before it scores), and says the status when it cannot', async () => {
+    expect(await new CompletionsClient({ baseUrl: `${url}/`, model: 'planted' }).servedModels()).toEqual(['planted']);
+    const missing = await new CompletionsClient({ baseUrl: `${url}/nowhere`, model: 'planted' }).servedModels().catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(CompletionsError);
+    expect(missing).toMatchObject({ status: 404 });
+    const unreachable = await new CompletionsClient({ baseUrl: 'http://127.0.0.1:9/v1', model: 'planted' }).servedModels().catch((error: unknown) => error);
+    expect(unreachable).toBeInstanceOf(Error);
+    expect(unreachable).not.toBeInstanceOf(CompletionsError);
   });
 
   it('completes a token-id prompt greedily, with the top log-probabilities of each token', async () => {

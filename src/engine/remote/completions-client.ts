@@ -35,6 +35,8 @@ export class CompletionsError extends Error {
     message: string,
     /** Worth another try (429, 5xx, a cut connection, a timeout). */
     readonly retryable: boolean,
+    /** The HTTP status the server answered with, where it answered. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -50,8 +52,28 @@ export class CompletionsClient {
 
   constructor(private readonly options: CompletionsClientOptions) {}
 
+  /** The base URL without a trailing slash. */
+  get base(): string {
+    return this.options.baseUrl.replace(/\/+$/, '');
+  }
+
   get endpoint(): string {
-    return `${this.options.baseUrl.replace(/\/+$/, '')}/completions`;
+    return `${this.base}/completions`;
+  }
+
+  private get authorization(): Record<string, string> {
+    return this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {};
+  }
+
+  /**
+   * The model names the server serves (`GET /models`), asked once, not retried. An HTTP failure is a
+   * CompletionsError with its status; a failure to reach the server is the fetch's own error.
+   */
+  async servedModels(): Promise<string[]> {
+    const response = await (this.options.fetch ?? fetch)(`${this.base}/models`, { headers: this.authorization });
+    if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, false, response.status);
+    const listed = (await response.json()) as { data?: { id?: unknown }[] };
+    return (listed.data ?? []).map((m) => String(m.id));
   }
 
   async complete(body: { prompt: string | number[]; max_tokens: number; logprobs?: number; stop?: string[] }): Promise<CompletionChoice> {
@@ -80,7 +102,7 @@ export class CompletionsClient {
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(this.options.apiKey ? { Authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        headers: { 'Content-Type': 'application/json', ...this.authorization },
         body: JSON.stringify({ model: this.options.model, temperature: 0, ...body }),
         signal: controller.signal,
       });
