@@ -8,6 +8,23 @@ import { createModelsMiddleware, ISOLATION_HEADERS } from './src/dev/models-midd
 
 const HOST = '127.0.0.1';
 
+const ORT_RUNTIME = path.resolve(import.meta.dirname, 'src/engine/browser/ort-runtime.ts');
+
+/**
+ * Transformers.js's `onnxruntime-web/webgpu` becomes src/engine/browser/ort-runtime.ts, which runs the JSPI
+ * build where the browser has JSPI (weights read tensor by tensor) and that asyncify build elsewhere.
+ */
+function ortRuntimeChoice(): Plugin {
+  return {
+    name: 'referee:ort-runtime-choice',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source !== 'onnxruntime-web/webgpu' || importer === ORT_RUNTIME) return null;
+      return ORT_RUNTIME;
+    },
+  };
+}
+
 /** When REFEREE_MODELS_DIR is set, serve that folder at /models/ in both `vite` and `vite preview`. */
 function serveModelsDir(): Plugin {
   const dir = process.env.REFEREE_MODELS_DIR;
@@ -94,12 +111,13 @@ function serveModelsDir(): Plugin {
   export default defineConfig(({ command }) => {
     const nonce = randomBytes(16).toString('base64');
   return {
-    plugins: [react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce), appShellPlugin()],
+    plugins: [ortRuntimeChoice(), react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce), appShellPlugin()],
     // The dev server marks what Vite injects inline with the policy's nonce; the build injects nothing inline.
     ...(command === 'serve' ? { html: { cspNonce: nonce } } : {}),
     // 'mpa': no SPA fallback, so a missing file is a 404 rather than index.html served as 200.
     appType: 'mpa',
-    worker: { format: 'es' },
+    // config.plugins reach workers only in dev; a build bundles workers with these.
+    worker: { format: 'es', plugins: () => [ortRuntimeChoice()] },
     optimizeDeps: {
       // Scan the workers too: a dependency only a worker imports (onnx-proto, in the converter) is otherwise
       // found on first use, and Vite then reloads the page mid-session (losing what the user typed).

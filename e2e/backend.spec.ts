@@ -31,6 +31,8 @@ test('Automatic runs the tiny model on WASM over SwiftShader and says why; WebGP
     'WebGPU, as chosen under Backend, on a software renderer (SwiftShader): expect it to be about 50× slower than WASM. ' +
       'Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.',
   );
+  // Chromium has JSPI: the cached weights went to onnxruntime as Blobs, read tensor by tensor (not held twice).
+  await expect(page.getByTestId('model-runtime')).toHaveText(/tensor by tensor \(onnxruntime-web’s JSPI build\)/);
 
   // Kept: the next visit loads the remembered model on WebGPU again.
   await page.goto('/');
@@ -58,5 +60,6 @@ test('without a WebGPU adapter, choosing WebGPU is refused with the way out, and
 
   await backend.selectOption('wasm');
   await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: TIMEOUT });
+  await expect(page.getByTestId('model-runtime')).toHaveText(/tensor by tensor/);
   await expect(page.getByTestId('model-backend-reason')).toHaveText('WASM, as chosen under Backend.');
 });

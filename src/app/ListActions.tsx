@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { queueProgress } from '../scoring/idea-list';
+import { deviceFiguresKey, formatDuration, secondsToScore } from '../engine/device-figures';
 import { EXPORT_TYPES, type ExportFormat } from '../scoring/list-file';
 import { listFiles } from './list-files';
 import { useShownCalibrator } from './evaluate/CalibratedPAccept';
@@ -14,11 +15,6 @@ function download(name: string, type: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function formatSeconds(seconds: number): string {
-  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
 
 /** Score, cancel, export (every idea, with its status), clear; the queue's progress and time left. */
 export function ListActions() {
@@ -28,7 +24,10 @@ export function ListActions() {
   const saving = useReferee((s) => s.savingIdeas);
   // Calibrated P(accept) goes into the exports only when the user opted in (with the calibrator that made it).
   const calibrator = useShownCalibrator();
-  const { scored: done, waiting, secondsLeft } = queueProgress(ideas);
+  // This device's measured pace for the loaded model: the time left before the first score, and the estimate
+  // for the unscored ideas before the user starts.
+  const secondsPerIdea = useReferee((s) => (s.model.state === 'ready' ? (s.deviceFigures[deviceFiguresKey(s.model.model)]?.secondsPerIdea ?? null) : null));
+  const { scored: done, waiting, secondsLeft } = queueProgress(ideas, secondsPerIdea);
   const isUnscored = (i: (typeof ideas)[number]) => i.status === 'draft' || i.status === 'failed' || i.stale === true;
   // Counted on every change (no array of 25,000 built); the ids are gathered only on the click.
   let unscoredCount = 0;
@@ -50,7 +49,7 @@ export function ListActions() {
     <section className="panel list-actions" aria-label="List actions">
       <p data-testid="progress" aria-live="polite">
         {done} of {ideas.length} scored{waiting ? ` · ${waiting} in the queue` : ''}
-        {secondsLeft !== null && <span data-testid="time-left"> · about {formatSeconds(secondsLeft)} left</span>}
+        {secondsLeft !== null && <span data-testid="time-left"> · about {formatDuration(secondsLeft)} left</span>}
       </p>
       {saving > 0 && (
         <p className="saving" role="status" data-testid="list-saving">
@@ -61,6 +60,11 @@ export function ListActions() {
       <button type="button" disabled={unscoredCount === 0} onClick={() => queue(ideas.filter(isUnscored).map((i) => i.id))}>
         Score all unscored ({unscoredCount})
       </button>
+      {waiting === 0 && unscoredCount > 0 && secondsPerIdea !== null && (
+        <span className="hint" data-testid="time-to-score">
+          about {formatDuration(secondsToScore({ secondsPerIdea }, unscoredCount))} to score {unscoredCount.toLocaleString('en')} here
+        </span>
+      )}
       <button type="button" disabled={waiting === 0} onClick={cancelQueue}>
         Cancel the queue
       </button>

@@ -1,3 +1,4 @@
+import { DeviceFiguresLine } from './DeviceFiguresLine';
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import type { BackendPreference } from '../engine/backend-choice';
 import { ServedModels } from './ServedModels';
@@ -84,7 +85,15 @@ export function ModelPanel() {
               {(model.model.memoryEstimateBytes / 1e6).toFixed(0)} MB in memory
             </p>
             <p data-testid="model-backend-reason">{model.model.deviceNote}</p>
+            <DeviceFiguresLine model={model.model} />
             {model.model.adapterNote && <p className="hint" data-testid="model-adapter">WebGPU adapter: {model.model.adapterNote}</p>}
+            {model.model.runtime && (
+              <p className="hint" data-testid="model-runtime">
+                {model.model.runtime === 'jspi'
+                  ? 'Weights were read from the cache tensor by tensor (onnxruntime-web’s JSPI build): the model was never held twice.'
+                  : 'This browser lacks JSPI: onnxruntime-web read each weights file whole while loading (briefly about twice the model in memory).'}
+              </p>
+            )}
           </>
         )}
         {model.state === 'error' && (

@@ -1,7 +1,8 @@
 import type { BackendPreference } from '../engine/backend-choice';
 import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../models/model-source';
 import { createScorerWorker, EngineClient } from '../worker/engine-client';
-import type { LoadRequest } from '../engine/engine';
+import type { LoadedModel, LoadRequest } from '../engine/engine';
+import { deviceFiguresKey } from '../engine/device-figures';
 import { keepLocalModel, type FileWithPath } from '../models/browser/local-model';
 import { isModelKept } from '../models/browser/model-cache';
 import { ModelError } from '../models/model-error';
@@ -15,12 +16,14 @@ import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../mode
 /** A load the page asks for: on one of the browser's runtimes. */
 export type PageLoadRequest = Omit<LoadRequest, 'device'> & { readonly device?: BrowserDevice };
 
-/** `?model=…&dtype=…&device=…`, for tests and self-hosting. */
+/** `?model=…&dtype=…&device=…` (and `weights=whole`, for the loading benchmark), for tests and self-hosting. */
 export function requestFromUrl(search: string): PageLoadRequest & { explicit: boolean } {
   const params = new URLSearchParams(search);
   const dtype = params.get('dtype');
   const device = params.get('device');
+  const weights = params.get('weights');
   return {
+    ...(weights === 'whole' || weights === 'streamed' ? { weights } : {}),
     source: params.get('model') ?? DEFAULT_MODEL,
     explicit: params.has('model'),
     ...(dtype && DTYPES.includes(dtype as Dtype) ? { dtype: dtype as Dtype } : {}),
@@ -101,6 +104,7 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
   const current = () => generation === loadGeneration;
   const setModel = (status: ModelStatus) => current() && useReferee.getState().setModel(status);
   if (current()) useReferee.getState().setRequestedSource(request.source);
+  useReferee.getState().setMeasurement(null);
   setModel({ state: 'loading', phase: 'download', loaded: 0, total: 0, detail: 'Checking the model files…' });
   // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
   void globalThis.navigator?.storage?.persist?.().catch(() => false);
@@ -120,6 +124,7 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
     });
     if (!current()) return;
     setModel({ state: 'ready', model });
+    if (model.dtype !== 'server' && measureOnLoad()) void measureDevice(model, { again: false });
     // The dtype that loaded, not the one asked for: the Backend setting may have chosen it. A server (and its
     // key) is not remembered: the key is kept for this session only.
     const { source, device } = request;
@@ -134,6 +139,30 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
     }
     const convertible = error instanceof ModelError && error.code === 'checkpoint-not-converted' ? { convertible: request.source } : {};
     setModel({ state: 'error', message: explainLoadError(request.source, error), ...convertible });
+  }
+}
+
+/** `?measure=off`: no measurement after a load (the loading benchmark, whose figures it would blur). */
+function measureOnLoad(): boolean {
+  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off';
+}
+
+/**
+ * Times the loaded model on this device (in the scoring line, between ideas) and keeps the figures for this
+ * model, build and adapter; once per model unless `again`.
+ */
+export async function measureDevice(model: LoadedModel, { again }: { again: boolean }): Promise<void> {
+  const state = useReferee.getState();
+  const key = deviceFiguresKey(model);
+  if ((!again && state.deviceFigures[key]) || state.measurement?.state === 'measuring') return;
+  const generation = loadGeneration;
+  state.setMeasurement({ state: 'measuring' });
+  try {
+    const figures = await engine.measureDevice();
+    useReferee.getState().setDeviceFigures(key, figures);
+    if (generation === loadGeneration) useReferee.getState().setMeasurement(null);
+  } catch (error) {
+    if (generation === loadGeneration) useReferee.getState().setMeasurement({ state: 'failed', message: (error as Error).message });
   }
 }
 

@@ -7,6 +7,7 @@ import { newEntries, type IdeaEntry, type ListSettings } from '../scoring/idea-l
 import { DEFAULT_DECISION } from '../scoring/score-stats';
 import type { ScoreOutcome } from '../engine/scorer-types';
 import type { LoadedModel } from '../engine/engine';
+import type { DeviceFigures } from '../engine/device-figures';
 import type { BrowserDevice, Dtype } from '../models/types';
 
 export type ModelStatus =
@@ -44,6 +45,10 @@ export interface RefereeState {
   backend: BackendPreference;
   /** A message for the user about the last action (bad input, import problems). */
   notice: { kind: 'error' | 'info'; text: string } | null;
+  /** What each model did on this device (device-figures.ts), by deviceFiguresKey: kept across visits. */
+  deviceFigures: Record<string, DeviceFigures>;
+  /** The measurement of the loaded model under way, or why it failed; null otherwise. */
+  measurement: { readonly state: 'measuring' } | { readonly state: 'failed'; readonly message: string } | null;
 
   addIdeas(inputs: readonly IdeaInput[], queue: boolean): void;
   editIdea(id: string, patch: { title?: string; text: string }): void;
@@ -64,6 +69,8 @@ export interface RefereeState {
   rememberModel(model: RefereeState['lastModel']): void;
   setBackend(backend: BackendPreference): void;
   setNotice(notice: RefereeState['notice']): void;
+  setDeviceFigures(key: string, figures: DeviceFigures): void;
+  setMeasurement(measurement: RefereeState['measurement']): void;
 }
 
 
@@ -93,6 +100,8 @@ export const useReferee = create<RefereeState>()(
       lastModel: null,
       backend: 'auto',
       notice: null,
+      deviceFigures: {},
+      measurement: null,
 
       addIdeas: (inputs, queue) =>
         setState((s) => ({ ideas: [...s.ideas, ...newEntries(inputs, s.ideas, queue ? 'queued' : 'draft', newId)] })),
@@ -140,6 +149,8 @@ export const useReferee = create<RefereeState>()(
       rememberModel: (lastModel) => setState({ lastModel }),
       setBackend: (backend) => setState({ backend }),
       setNotice: (notice) => setState({ notice }),
+      setDeviceFigures: (key, figures) => setState((s) => ({ deviceFigures: { ...s.deviceFigures, [key]: figures } })),
+      setMeasurement: (measurement) => setState({ measurement }),
     }),
     {
       // The small state only: the ideas list is saved per idea (idea-persistence.ts), so a change to one
@@ -147,7 +158,7 @@ export const useReferee = create<RefereeState>()(
       name: 'referee-settings',
       version: 1,
       storage: createJSONStorage(() => indexedDbStorage),
-      partialize: (s) => ({ settings: s.settings, compare: s.compare, lastModel: s.lastModel, backend: s.backend }),
+      partialize: (s) => ({ settings: s.settings, compare: s.compare, lastModel: s.lastModel, backend: s.backend, deviceFigures: s.deviceFigures }),
     },
   ),
 );

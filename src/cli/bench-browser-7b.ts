@@ -26,7 +26,17 @@ export interface Browser7BOptions {
   readonly modelDir?: string;
   /** Where to write the memory/phase timeline and the page's console (one line each). */
   readonly logPrefix?: string;
+  /** False: stop once the model is ready (the load figures, in minutes rather than an hour). */
+  readonly score: boolean;
+  /**
+   * The loaders to run, one fresh browser profile each, in this order: `streamed` (the page's: the cached
+   * files go to onnxruntime as Blobs read tensor by tensor) and `whole` (`?weights=whole`: Transformers.js reads
+   * each external-data file into memory first, as before this round).
+   */
+  readonly weights: readonly Weights[];
 }
+
+export type Weights = 'streamed' | 'whole';
 
 type Phase = 'download' | 'load' | 'score';
 interface Peaks {
@@ -49,14 +59,26 @@ export interface Browser7BResult {
   readonly checkpointBytes: number | null;
   readonly convert: ConvertStats | null;
   readonly modelBytes: number;
+  readonly runs: readonly PageRun[];
+}
+
+/** One loader's run of the page. */
+export interface PageRun {
+  readonly weights: Weights;
+  readonly scored: boolean;
+  /** The onnxruntime-web build the page reported (the Model panel's runtime line). */
+  readonly runtime: string;
   readonly device: string;
   readonly deviceNote: string;
   readonly cachedBytes: number | null;
   readonly downloadSeconds: number | null;
   readonly loadSeconds: number | null;
   readonly peaks: Record<Phase, Peaks>;
-  /** Resident memory at the first sample, when the model was ready, and at the end of the run. */
-  readonly snapshots: { readonly first: Peaks | null; readonly ready: Peaks | null; readonly end: Peaks | null };
+  /**
+   * Resident memory at the first sample, when the model was ready, 5 s after (what the page keeps once loaded)
+   * and at the end of the run.
+   */
+  readonly snapshots: { readonly first: Peaks | null; readonly ready: Peaks | null; readonly settled: Peaks | null; readonly end: Peaks | null };
   readonly forwards: readonly ForwardPass[];
   readonly provenance: { forwardPasses: number; milliseconds: number; tokens: Record<string, number>; readout: string } | null;
   readonly scoreSeconds: number | null;
@@ -123,16 +145,18 @@ export async function benchBrowser7B(options: Browser7BOptions): Promise<Browser
     for (const f of files) modelBytes += (await stat(join(modelDir, 'onnx', f))).size;
     for (const entry of await readdir(modelDir, { withFileTypes: true })) if (entry.isFile()) modelBytes += (await stat(join(modelDir, entry.name))).size;
     process.stderr.write(`bench: the converted model is ${GB(modelBytes)} GB (onnx/: ${files.join(', ')})\n`);
-    const page = await runPage(modelsDir, options.modelDir ? basename(resolve(options.modelDir)) : name, options);
-    return { layers: options.layers, dtype: options.dtype, maxNewTokens: options.maxNewTokens, checkpointBytes, convert, modelBytes, ...page };
+    const runs: PageRun[] = [];
+    for (const weights of options.weights) {
+      process.stderr.write(`bench: the page with ${weights} weights\n`);
+      runs.push(await runPage(modelsDir, options.modelDir ? basename(resolve(options.modelDir)) : name, weights, options));
+    }
+    return { layers: options.layers, dtype: options.dtype, maxNewTokens: options.maxNewTokens, checkpointBytes, convert, modelBytes, runs };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-type PageFigures = Omit<Browser7BResult, 'layers' | 'dtype' | 'maxNewTokens' | 'checkpointBytes' | 'convert' | 'modelBytes'>;
-
-async function runPage(modelsDir: string, name: string, options: Browser7BOptions): Promise<PageFigures> {
+async function runPage(modelsDir: string, name: string, weights: Weights, options: Browser7BOptions): Promise<PageRun> {
   const port = 41800 + Math.floor(Math.random() * 90);
   const outDir = await mkdtemp(join(tmpdir(), 'referee-bench-dist-'));
   // A real profile on disk: an incognito context's storage quota is far smaller than a user's.
@@ -146,11 +170,12 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
   const browserPid = findBrowserPid(profile);
   // Written as it happens, so a run of hours can be followed (and read if it is stopped).
   const log: string[] = [];
-  if (options.logPrefix) writeFileSync(`${options.logPrefix}.log`, '');
+  const logFile = options.logPrefix ? `${options.logPrefix}.${weights}.log` : null;
+  if (logFile) writeFileSync(logFile, '');
   const note = (line: string) => {
     const stamped = `${(performance.now() / 1000).toFixed(1)} ${line}`;
     log.push(stamped);
-    if (options.logPrefix) appendFileSync(`${options.logPrefix}.log`, `${stamped}\n`);
+    if (logFile) appendFileSync(logFile, `${stamped}\n`);
   };
   context.on('console', (message) => note(`console.${message.type()}${message.worker() ? ' [worker]' : ''}: ${message.text()}`));
   context.on('weberror', (error) => note(`uncaught: ${error.error().message}`));
@@ -158,10 +183,12 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
   let phase: Phase | null = null;
   const peaks: Record<Phase, Peaks> = { download: { renderer: 0, gpu: 0, all: 0 }, load: { renderer: 0, gpu: 0, all: 0 }, score: { renderer: 0, gpu: 0, all: 0 } };
   const marks = new Map<string, number>();
-  const snapshots: { first: Peaks | null; ready: Peaks | null; end: Peaks | null } = { first: null, ready: null, end: null };
+  const snapshots: { first: Peaks | null; ready: Peaks | null; settled: Peaks | null; end: Peaks | null } = { first: null, ready: null, settled: null, end: null };
+  // Sampled after the model is ready too (no phase peaks then), for the settled figure.
+  let sampling = false;
   let latest: Peaks | null = null;
   const sampler = setInterval(() => {
-    if (!phase) return;
+    if (!phase && !sampling) return;
     const sum = { renderer: 0, gpu: 0, all: 0 };
     for (const pid of [browserPid, ...descendants(browserPid)]) {
       const { rss, type } = processRss(pid);
@@ -171,6 +198,7 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
     }
     latest = sum;
     snapshots.first ??= sum;
+    if (!phase) return;
     const p = peaks[phase];
     p.renderer = Math.max(p.renderer, sum.renderer);
     p.gpu = Math.max(p.gpu, sum.gpu);
@@ -188,8 +216,9 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
   let deviceNote = '';
   let cachedBytes: number | null = null;
   let forwards: ForwardPass[] = [];
-  let provenance: PageFigures['provenance'] = null;
+  let provenance: PageRun['provenance'] = null;
   let status = 'not scored';
+  let runtime = '';
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(0);
@@ -219,15 +248,21 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
     marks.set('start', performance.now());
     phase = 'download';
     process.stderr.write(`bench: opening the page on /models/${name} (${options.dtype}, WebGPU)…\n`);
-    await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(name)}&dtype=${options.dtype}&device=webgpu`);
+    await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(name)}&dtype=${options.dtype}&device=webgpu&weights=${weights}`);
     await page.locator('[data-testid="model-device"], [data-testid="model-error"]').first().waitFor();
     phase = null;
     snapshots.ready = latest;
+    sampling = true;
+    await new Promise((done) => setTimeout(done, 5000));
+    snapshots.settled = latest;
+    sampling = false;
     const loadError = await page.getByTestId('model-error').textContent({ timeout: 1000 }).catch(() => null);
     if (loadError) throw new Error(`the page could not load the model: ${loadError}`);
     device = (await page.getByTestId('model-device').textContent()) ?? '';
     deviceNote = ((await page.getByTestId('model-status').textContent()) ?? '').replace(/\s+/g, ' ').trim();
     cachedBytes = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? null);
+    runtime = (await page.getByTestId('model-runtime').textContent().catch(() => null)) ?? '';
+    if (options.score) {
 
     const worker = scorerWorker(page);
     const traced = await worker.evaluate(() => (self as unknown as { refereeDiagnostics: { traceForwards(): boolean } }).refereeDiagnostics.traceForwards());
@@ -267,8 +302,9 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
       throw new Error(`the idea ended ${status}: ${why ?? '(no message)'}`);
     }
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { ideas: { result?: { provenance: NonNullable<PageFigures['provenance']> } }[] };
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { ideas: { result?: { provenance: NonNullable<PageRun['provenance']> } }[] };
     provenance = exported.ideas[0]?.result?.provenance ?? null;
+    }
   } catch (caught) {
     error = (caught as Error).message;
     process.stderr.write(`bench: ${error}\n`);
@@ -277,7 +313,7 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
     clearInterval(watch);
     clearInterval(sampler);
     clearInterval(progress);
-    if (options.logPrefix) process.stderr.write(`bench: timeline and console in ${options.logPrefix}.log\n`);
+    if (logFile) process.stderr.write(`bench: timeline and console in ${logFile}\n`);
     await context.close().catch(() => undefined);
     server.kill();
     await rm(outDir, { recursive: true, force: true });
@@ -285,6 +321,9 @@ async function runPage(modelsDir: string, name: string, options: Browser7BOption
   }
   const between = (a: string, b: string) => (marks.has(a) && marks.has(b) ? (marks.get(b)! - marks.get(a)!) / 1000 : null);
   return {
+    weights,
+    scored: options.score,
+    runtime,
     device,
     deviceNote,
     cachedBytes,
@@ -306,40 +345,50 @@ function scorerWorker(page: Page): Worker {
   return worker;
 }
 
-/** The table and the figures, on stdout. */
+/** The tables and the figures, on stdout: one load row per loader, then the scoring of each run that scored. */
 export function printBrowser7B(r: Browser7BResult, command: string): void {
   const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
   const s = (seconds: number | null | undefined) => (seconds == null ? '—' : seconds.toFixed(1));
+  const cell = (text: string, width: number) => text.padStart(width);
   console.log(`\nQwen2.5-7B-shaped model (${r.layers} of ${FULL_LAYERS} layers, random weights), ${r.dtype}, in the page on WebGPU in Debian's Chromium`);
   console.log(`command: ${command}`);
   if (r.checkpointBytes !== null) console.log(`checkpoint (bf16): ${GB(r.checkpointBytes)} GB, deleted after conversion`);
   if (r.convert) console.log(`CLI conversion: ${s(r.convert.seconds)} s, ${mb(r.convert.bytesRead)} MB read, peak RSS ${mb(r.convert.peakRssBytes)} MB`);
-  console.log(`converted model: ${GB(r.modelBytes)} GB on disk; browser storage used after loading: ${r.cachedBytes === null ? '—' : `${GB(r.cachedBytes)} GB`}`);
-  console.log(`device: ${r.device || '—'}${r.deviceNote ? ` (${r.deviceNote})` : ''}`);
-  const prefill = r.forwards.filter((f) => f.tokens > 1);
-  const decode = r.forwards.filter((f) => f.tokens === 1);
-  const mean = (list: readonly ForwardPass[]) => (list.length ? list.reduce((a, f) => a + f.milliseconds, 0) / list.length / 1000 : null);
-  console.log(`greedy decoding capped at ${r.maxNewTokens} new tokens for this benchmark (window.refereeDiagnostics.maxNewTokens; the engine's default is 1000)`);
-  console.log('');
-  console.log('phase    | seconds | renderer peak MB | gpu-process peak MB | all processes peak MB');
-  const cell = (text: string, width: number) => text.padStart(width);
-  for (const [phase, seconds] of [
-    ['download', r.downloadSeconds],
-    ['load', r.loadSeconds],
-    ['score', r.scoreSeconds],
-  ] as const) {
-    const p = r.peaks[phase];
-    console.log(`${phase.padEnd(8)} | ${cell(s(seconds), 7)} | ${cell(mb(p.renderer), 16)} | ${cell(mb(p.gpu), 19)} | ${cell(mb(p.all), 21)}`);
+  console.log(`converted model: ${GB(r.modelBytes)} GB on disk`);
+  for (const run of r.runs) {
+    console.log(`${run.weights}: ${run.runtime || '(no runtime line)'} device ${run.device || '—'}; browser storage used ${run.cachedBytes === null ? '—' : `${GB(run.cachedBytes)} GB`}`);
   }
-  const snap = (label: string, p: Peaks | null) => (p ? `${label} renderer ${mb(p.renderer)} MB, gpu-process ${mb(p.gpu)} MB, all ${mb(p.all)} MB` : `${label} —`);
-  console.log(`resident: ${snap('before the download:', r.snapshots.first)}; ${snap('model ready:', r.snapshots.ready)}; ${snap('idea scored:', r.snapshots.end)}`);
-  console.log('(shared memory between the renderer and the GPU process counts in both, so "all" overstates the sum)');
   console.log('');
-  console.log('forward pass | tokens fed | past length | seconds');
-  r.forwards.forEach((f, i) => console.log(`${cell(String(i + 1), 12)} | ${cell(String(f.tokens), 10)} | ${cell(String(f.pastLength), 11)} | ${cell((f.milliseconds / 1000).toFixed(1), 7)}`));
-  console.log(
-    `prefill passes: ${prefill.length} (mean ${s(mean(prefill))} s); one-token passes: ${decode.length} (mean ${s(mean(decode))} s)` +
-      (r.provenance ? `; the result's provenance: ${r.provenance.forwardPasses} passes in ${(r.provenance.milliseconds / 1000).toFixed(1)} s (instruction prefix not counted), readout ${r.provenance.readout}` : ''),
-  );
-  console.log(`idea: ${r.status}${r.error ? `; failed: ${r.error}` : ''}`);
+  console.log('Loading (MB; "settled" is 5 s after the model is ready; shared memory between the renderer and the GPU process counts in both, so "all" overstates the sum)');
+  console.log('weights  | download s | load s | renderer peak | renderer settled | peak − settled | gpu-process peak | all peak | all peak − model');
+  for (const run of r.runs) {
+    const load = run.peaks.load;
+    const settled = run.snapshots.settled?.renderer ?? null;
+    console.log(
+      `${run.weights.padEnd(8)} | ${cell(s(run.downloadSeconds), 10)} | ${cell(s(run.loadSeconds), 6)} | ${cell(mb(load.renderer), 13)} | ${cell(settled === null ? '—' : mb(settled), 16)} | ${cell(settled === null ? '—' : mb(load.renderer - settled), 14)} | ${cell(mb(load.gpu), 16)} | ${cell(mb(load.all), 8)} | ${cell(mb(load.all - r.modelBytes), 16)}`,
+    );
+  }
+  const streamed = r.runs.find((run) => run.weights === 'streamed');
+  if (streamed?.snapshots.settled) {
+    const over = streamed.peaks.load.renderer - streamed.snapshots.settled.renderer;
+    const allOver = streamed.peaks.load.all - r.modelBytes;
+    console.log(`targets (issue 21 §1), streamed: renderer peak − settled ${mb(over)} MB ≤ 500 MB: ${over <= 500e6 ? 'met' : 'NOT met'}; all processes − model ${mb(allOver)} MB ≤ 2500 MB: ${allOver <= 2500e6 ? 'met' : 'NOT met'}`);
+    const whole = r.runs.find((run) => run.weights === 'whole');
+    if (whole?.loadSeconds && streamed.loadSeconds) console.log(`load time streamed / whole, this run: ${(streamed.loadSeconds / whole.loadSeconds).toFixed(2)}`);
+  }
+  for (const run of r.runs.filter((x) => x.scored)) {
+    const prefill = run.forwards.filter((f) => f.tokens > 1);
+    const decode = run.forwards.filter((f) => f.tokens === 1);
+    const mean = (list: readonly ForwardPass[]) => (list.length ? list.reduce((a, f) => a + f.milliseconds, 0) / list.length / 1000 : null);
+    console.log('');
+    console.log(`Scoring one idea (${run.weights}), greedy decoding capped at ${r.maxNewTokens} new tokens (window.refereeDiagnostics.maxNewTokens; the engine's default is 1000): ${s(run.scoreSeconds)} s; renderer peak ${mb(run.peaks.score.renderer)} MB, gpu-process ${mb(run.peaks.score.gpu)} MB`);
+    console.log('forward pass | tokens fed | past length | seconds');
+    run.forwards.forEach((f, i) => console.log(`${cell(String(i + 1), 12)} | ${cell(String(f.tokens), 10)} | ${cell(String(f.pastLength), 11)} | ${cell((f.milliseconds / 1000).toFixed(1), 7)}`));
+    console.log(
+      `prefill passes: ${prefill.length} (mean ${s(mean(prefill))} s); one-token passes: ${decode.length} (mean ${s(mean(decode))} s)` +
+        (run.provenance ? `; the result's provenance: ${run.provenance.forwardPasses} passes in ${(run.provenance.milliseconds / 1000).toFixed(1)} s (instruction prefix not counted), readout ${run.provenance.readout}` : ''),
+    );
+    console.log(`idea: ${run.status}`);
+  }
+  for (const run of r.runs) if (run.error) console.log(`${run.weights}: failed: ${run.error}`);
 }

@@ -2,14 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchBrowser7B, printBrowser7B } from './bench-browser-7b';
+import { benchBrowser7B, printBrowser7B, type Weights } from './bench-browser-7b';
 import { benchServer } from './bench-server';
 import { benchPage, printPage } from './bench-page';
 import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
 import { benchEngine } from './bench-engine';
 import { benchWebgpu } from './bench-webgpu';
 import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
-import type { QuantizedDtype } from '../models/types';
+import { DTYPES, type Dtype, type QuantizedDtype } from '../models/types';
+import { benchDevice, printDevice } from './bench-device';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
       dtype: { type: 'string' },
       'max-new-tokens': { type: 'string', default: '3' },
       'model-dir': { type: 'string' },
+      score: { type: 'boolean', default: true },
+      weights: { type: 'string' },
       log: { type: 'string' },
       'prompt-tokens': { type: 'string' },
       'decode-steps': { type: 'string' },
@@ -34,8 +37,22 @@ async function main(): Promise<void> {
       words: { type: 'string', default: '180' },
       sizes: { type: 'string' },
       stretch: { type: 'string', default: '30' },
+      model: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      repeats: { type: 'string', default: '2' },
     },
   });
+  if (values.suite === 'device') {
+    // Not part of `all`: it measures a model the user names.
+    if (!values.model) throw new Error('--suite device needs --model <folder|url|repo>');
+    const dtype = values.dtype ?? 'q4';
+    if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}`);
+    if (values.device !== 'cpu' && values.device !== 'webgpu') throw new Error('--device must be cpu or webgpu (onnxruntime-node)');
+    const repeats = Number(values.repeats);
+    if (!Number.isInteger(repeats) || repeats < 0) throw new Error('--repeats takes a whole number ≥ 0');
+    printDevice(await benchDevice({ model: values.model, dtype: dtype as Dtype, device: values.device, repeats }), `npm run bench -- ${process.argv.slice(2).join(' ')}`);
+    return;
+  }
   if (values.suite === 'engine' || values.suite === 'all') {
     await benchEngine({ ideas: Number(values.ideas), words: Number(values.words), dtype: 'q4' });
   }
@@ -77,15 +94,20 @@ async function main(): Promise<void> {
     const layers = Number(values.layers ?? FULL_LAYERS);
     const maxNewTokens = Number(values['max-new-tokens']);
     if (!Number.isInteger(layers) || layers < 1 || !Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error('--layers and --max-new-tokens take a whole number ≥ 1');
+    // Without scoring, both loaders by default (the comparison the load figures are for).
+    const weights = (values.weights ?? (values.score ? 'streamed' : 'streamed,whole')).split(',');
+    if (weights.length === 0 || weights.some((w) => w !== 'streamed' && w !== 'whole')) throw new Error('--weights takes streamed, whole, or both: streamed,whole');
     const result = await benchBrowser7B({
       layers,
       dtype,
       maxNewTokens,
+      score: values.score,
+      weights: weights as Weights[],
       ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
       ...(values.log ? { logPrefix: values.log } : {}),
     });
     printBrowser7B(result, `npm run bench -- ${process.argv.slice(2).join(' ')}`);
-    if (result.error) process.exitCode = 1;
+    if (result.runs.some((run) => run.error)) process.exitCode = 1;
     return;
   }
   values.dtype ??= 'q4f16';

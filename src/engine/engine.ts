@@ -3,6 +3,7 @@ import type { PromptProfileId } from '../scoring/prompt-profiles';
 import type { Device, Dtype } from '../models/types';
 import type { BackendPreference } from './backend-choice';
 import type { ModelInfo, ScoreOptions, ScoreOutcome } from './scorer-types';
+import type { DeviceFigures } from './device-figures';
 
 /**
  * The one interface every room that scores talks to: the engine in Node (src/engine/node/node-engine.ts), the
@@ -20,6 +21,8 @@ export interface Engine {
   prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string>;
   /** One raw forward pass over `text` (no template, no special tokens added): the last position's logits. */
   forward(text: string): Promise<LastLogits>;
+  /** Times the loaded model on this device with a fixed synthetic idea (device-figures.ts); no user data. */
+  measureDevice(): Promise<DeviceFigures>;
   /** Releases the model (and, in the page, its worker). */
   unload(): Promise<void>;
 }
@@ -48,6 +51,12 @@ export interface LoadRequest {
    * onnxruntime-web's attention gets wrong.
    */
   readonly subgroups?: boolean;
+  /**
+   * In a browser, how the weights reach the runtime: `streamed` (default) hands onnxruntime the cached files
+   * as Blobs it reads tensor by tensor; `whole` lets Transformers.js read each external-data file into memory
+   * first (the loader before this round, kept for the benchmark that compares the two: `?weights=whole`).
+   */
+  readonly weights?: 'streamed' | 'whole';
 }
 
 /** `download`: fetching into the browser's cache (bytes over all files); `load`: reading it into the runtime. */
@@ -67,6 +76,8 @@ export interface LoadedModel extends Omit<ModelInfo, 'dtype' | 'device'> {
   readonly adapterNote?: string;
   /** WebGPU: whether the device the model runs on has `subgroups`; null elsewhere. */
   readonly subgroups: boolean | null;
+  /** In a browser, the onnxruntime-web build the model runs on (`jspi` reads the weights tensor by tensor). */
+  readonly runtime?: 'jspi' | 'asyncify';
 }
 
 export interface AdapterDescription {

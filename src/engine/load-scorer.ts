@@ -32,6 +32,18 @@ export interface LoadOptions {
    * the browser fetches the files into its cache here (progress, resume, hashes, storage check).
    */
   readonly prepareFiles?: (config: Record<string, unknown>) => Promise<void>;
+  /**
+   * The model's external-data chunks as Blobs that onnxruntime reads initializer by initializer (the browser's
+   * cached files), instead of Transformers.js reading each whole chunk into memory first. Runs after
+   * `prepareFiles`; undefined or an empty list leaves the reading to Transformers.js.
+   */
+  readonly externalData?: (config: Record<string, unknown>) => Promise<readonly ExternalDataBlob[]>;
+}
+
+/** One external-data file of an ONNX graph, by the name the graph gives it (e.g. `model_q4.onnx_data`). */
+export interface ExternalDataBlob {
+  readonly path: string;
+  readonly data: Blob;
 }
 
 /**
@@ -70,12 +82,19 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
   let model: CausalLm & { dispose(): Promise<unknown> };
   try {
     await options.prepareFiles?.(config);
+    const externalData = (await options.externalData?.(config)) ?? [];
     tokenizer = (await AutoTokenizer.from_pretrained(modelId, common)) as unknown as ChatTokenizer;
+    const sessionOptions = {
+      ...(options.webgpuDevice ? { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } : {}),
+      // Given here, Transformers.js hands the entries to onnxruntime as they are (no chunk count: it reads none).
+      ...(externalData.length > 0 ? { externalData: externalData.map(({ path, data }) => ({ path, data })) } : {}),
+    };
     model = (await AutoModelForCausalLM.from_pretrained(modelId, {
       ...common,
       dtype: options.dtype,
       device: options.device as 'cpu',
-      ...(options.webgpuDevice ? { session_options: { executionProviders: [{ name: 'webgpu', device: options.webgpuDevice }] } } : {}),
+      ...(externalData.length > 0 ? { use_external_data_format: 0 } : {}),
+      ...(Object.keys(sessionOptions).length > 0 ? { session_options: sessionOptions } : {}),
     } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLm & { dispose(): Promise<unknown> };
   } catch (error) {
     // A refusal or a failed download says what happened; a missing file is diagnosed below.

@@ -1,4 +1,5 @@
 import { BOX_OPENING, parseBoxedScore } from '../scoring/boxed-score';
+import { deviceFigures, MEASURE_IDEA, PASSES_PER_IDEA, type DeviceFigures } from './device-figures';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import { DEFAULT_DECISION, makeDistribution } from '../scoring/score-stats';
@@ -180,6 +181,41 @@ export class QwenScorer implements Scorer {
       disposeCache(cache);
       const lastLogits = Array.from(rows[0]!);
       return { inputIds, logitsDims: [1, 1, lastLogits.length], lastLogits, argmax: argmax(rows[0]!), milliseconds: performance.now() - started };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Times this model on this device with the fixed synthetic idea (device-figures.ts): one warm-up pass (the
+   * first pass compiles kernels), the idea's prefill over the cached instructions with `\boxed{` appended, as
+   * scoring runs it, then `passes` single-token passes. In the scoring queue, between ideas.
+   */
+  measureDevice(passes = PASSES_PER_IDEA + 1): Promise<DeviceFigures> {
+    const run = this.queue.then(async () => {
+      const prefix = await this.prefix('paper');
+      const promptIds = this.promptTokenIds(MEASURE_IDEA);
+      const past = startsWithTokens(promptIds, prefix.tokens) ? { cache: prefix.cache, length: prefix.tokens.length } : null;
+      const suffix = [...promptIds.slice(past?.length ?? 0), ...this.boxTokens];
+      disposeCache((await this.decoder.forward(suffix.slice(0, 1), past, 1)).cache);
+      let started = performance.now();
+      let { rows, cache } = await this.decoder.forward(suffix, past, 1);
+      const prefillMilliseconds = performance.now() - started;
+      let length = (past?.length ?? 0) + suffix.length;
+      const passMilliseconds: number[] = [];
+      try {
+        for (let i = 0; i < passes; i++) {
+          started = performance.now();
+          const next = await this.decoder.forward([argmax(rows[0]!)], { cache, length }, 1);
+          passMilliseconds.push(performance.now() - started);
+          disposeCache(cache);
+          ({ rows, cache } = next);
+          length += 1;
+        }
+      } finally {
+        disposeCache(cache);
+      }
+      return deviceFigures({ prefillTokens: suffix.length, reusedTokens: past?.length ?? 0, prefillMilliseconds, passMilliseconds });
     });
     this.queue = run.catch(() => undefined);
     return run;

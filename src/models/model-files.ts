@@ -28,18 +28,23 @@ export const DTYPE_SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q4
 
 /** The files Transformers.js fetches to load a converted model in one dtype, from its config.json. */
 export function modelFilesFor(config: Record<string, unknown>, dtype: Dtype): string[] {
-  const model = `model${DTYPE_SUFFIX[dtype]}.onnx`;
-  const external = (config['transformers.js_config'] as { use_external_data_format?: Record<string, number> | number | boolean } | undefined)
-    ?.use_external_data_format;
-  const chunks = typeof external === 'object' && external !== null ? Number(external[model] ?? 0) : Number(external ?? 0);
   return [
     'config.json',
     'generation_config.json',
     'tokenizer.json',
     'tokenizer_config.json',
-    `onnx/${model}`,
-    ...Array.from({ length: chunks }, (_, i) => `onnx/${model}_data${i === 0 ? '' : `_${i}`}`),
+    `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`,
+    ...externalDataFiles(config, dtype).map((name) => `onnx/${name}`),
   ];
+}
+
+/** The external-data chunks of a dtype's graph (names beside it in onnx/), as config.json declares them. */
+export function externalDataFiles(config: Record<string, unknown>, dtype: Dtype): string[] {
+  const model = `model${DTYPE_SUFFIX[dtype]}.onnx`;
+  const external = (config['transformers.js_config'] as { use_external_data_format?: Record<string, number> | number | boolean } | undefined)
+    ?.use_external_data_format;
+  const chunks = typeof external === 'object' && external !== null ? Number(external[model] ?? 0) : Number(external ?? 0);
+  return Array.from({ length: chunks }, (_, i) => `${model}_data${i === 0 ? '' : `_${i}`}`);
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;

@@ -61,5 +61,8 @@ describe('the queue’s progress', () => {
     const list: IdeaEntry[] = [timed('a', 2000, '2026-11-30T00:00:01Z'), timed('b', 4000, '2026-11-30T00:00:02Z'), { id: 'c', text: 'c', status: 'queued' }, { id: 'd', text: 'd', status: 'scoring' }, { id: 'e', text: 'e', status: 'draft' }];
     expect(queueProgress(list)).toEqual({ scored: 2, waiting: 2, secondsLeft: 6 });
     expect(queueProgress(list.slice(2))).toEqual({ scored: 0, waiting: 2, secondsLeft: null });
+    // Before the first score, the device's measured pace (seconds per typical idea); measured scores win after.
+    expect(queueProgress(list.slice(2), 1.5)).toEqual({ scored: 0, waiting: 2, secondsLeft: 3 });
+    expect(queueProgress(list, 1.5)).toEqual({ scored: 2, waiting: 2, secondsLeft: 6 });
   });
 });

@@ -173,9 +173,13 @@ function describeIssue(issue: { path: PropertyKey[]; message: string } | undefin
 
 /**
  * Where the queue stands: ideas scored, ideas waiting (queued or being scored), and the time left at the
- * mean pace of the last ten scores (null before the first).
+ * mean pace of the last ten scores; before the first, at `measuredSecondsPerIdea` (this device's measured
+ * figure), else null.
  */
-export function queueProgress(entries: readonly IdeaEntry[]): { scored: number; waiting: number; secondsLeft: number | null } {
+export function queueProgress(
+  entries: readonly IdeaEntry[],
+  measuredSecondsPerIdea: number | null = null,
+): { scored: number; waiting: number; secondsLeft: number | null } {
   let scored = 0;
   let waiting = 0;
   // The ten latest scores, oldest first: one pass, no sort (the list may hold 25,000 ideas).
@@ -191,7 +195,7 @@ export function queueProgress(entries: readonly IdeaEntry[]): { scored: number; 
     recent.splice(at, 0, p);
     if (recent.length > 10) recent.shift();
   }
-  const pace = recent.length ? recent.reduce((sum, p) => sum + p.milliseconds, 0) / recent.length / 1000 : null;
+  const pace = recent.length ? recent.reduce((sum, p) => sum + p.milliseconds, 0) / recent.length / 1000 : measuredSecondsPerIdea;
   return { scored, waiting, secondsLeft: pace === null || waiting === 0 ? null : pace * waiting };
 }
 

@@ -1,3 +1,4 @@
+import { deviceFigures } from '../engine/device-figures';
 import * as Comlink from 'comlink';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +64,7 @@ function fakeWorkers(behaviours: ScoreBehaviour[], load: () => Promise<LoadedMod
       },
       prompt: async () => '',
       forward: async () => ({ inputIds: [1], logitsDims: [1, 1, 2], lastLogits: [0, 1], argmax: 1, milliseconds: 0 }),
+      measureDevice: async () => deviceFigures({ prefillTokens: 10, reusedTokens: 0, prefillMilliseconds: 10, passMilliseconds: [1] }),
       unload: async () => {},
     };
     Comlink.expose(api, port1 as unknown as Comlink.Endpoint);

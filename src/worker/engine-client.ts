@@ -1,5 +1,6 @@
 import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadProgress, LoadRequest } from '../engine/engine';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
+import type { DeviceFigures } from '../engine/device-figures';
 import { ModelError } from '../models/model-error';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
@@ -19,6 +20,9 @@ const loadCancelled = () => new ModelError('cancelled', 'The worker was stopped 
  * any model error the worker is stopped; the next call starts a fresh one and loads the model again. The
  * queue lives in the page, so nothing is lost.
  */
+/** Forward passes of a device measurement (QwenScorer.measureDevice), with room for the prefix's first prefill. */
+const MEASURE_PASSES = 16;
+
 export class EngineClient implements Engine {
   private readonly worker: WorkerHandle<Engine>;
   private loadedInfo: LoadedModel | null = null;
@@ -82,6 +86,27 @@ export class EngineClient implements Engine {
   async forward(text: string): Promise<LastLogits> {
     await this.ensureLoaded();
     return this.worker.call(({ remote }) => remote.forward(text));
+  }
+
+  /** In the same line as scoring (one run at a time), so a queue under way waits for it. */
+  measureDevice(): Promise<DeviceFigures> {
+    const run = this.runs.then(async () => {
+      await this.ensureLoaded();
+      // Under the scoring watchdog too: a measurement that never answers must not hold the queue.
+      const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, MEASURE_PASSES);
+      let session: WorkerSession<Engine> | null = null;
+      const figures = await this.worker.call((s) => {
+        session = s;
+        return withDeadline(s.remote.measureDevice(), bound);
+      });
+      if (figures === 'hung') {
+        (session as WorkerSession<Engine> | null)?.stop();
+        throw new ModelError('runtime', hungRunMessage(bound));
+      }
+      return figures;
+    });
+    this.runs = run.catch(() => undefined);
+    return run;
   }
 
   private async scoreNow(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome> {

@@ -16,9 +16,11 @@ import type { ChatTokenizer } from '../engine/prompt-tokens';
 import { CompletionsClient, CompletionsError } from '../engine/remote/completions-client';
 import { RemoteScorer } from '../engine/remote/remote-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
+import { ORT_BUILD } from '../engine/browser/ort-runtime';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
 import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
 import { fetchModelFiles } from '../models/browser/model-download';
+import { cachedExternalData } from '../models/browser/model-cache';
 import { estimateModelMemory, type MemoryEstimate } from '../models/model-memory';
 import { ModelError } from '../models/model-error';
 import { BROWSER_DEVICES, type BrowserDevice, type Dtype } from '../models/types';
@@ -162,6 +164,7 @@ const engine: Engine = {
       ...(ownDevice ? { webgpuDevice: ownDevice } : {}),
       prepareFiles: (config) =>
         fetchModelFiles(folder, config, dtype, request.storage ?? {}, (loaded, total) => onProgress({ phase: 'download', loaded, total })),
+      ...(request.weights === 'whole' ? {} : { externalData: async (config) => (await cachedExternalData(folder, config, dtype)) ?? [] }),
       // After the download these are Transformers.js reading the cached files.
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
@@ -173,7 +176,7 @@ const engine: Engine = {
     });
     const subgroups = device === 'webgpu' && gpu ? !ownDevice && gpu.features.has('subgroups') : null;
     const subgroupNote = ownDevice && request.subgroups === undefined ? ' Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.' : '';
-    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote, subgroups };
+    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote, subgroups, runtime: ORT_BUILD };
   },
   async capabilities(): Promise<EngineCapabilities> {
     const gpu = await requestAdapter();
@@ -196,6 +199,10 @@ const engine: Engine = {
   async forward(text) {
     if (remote) throw new ModelError('model-refused', 'A completions server gives no raw forward pass: load a model into the page for the probe.');
     return loaded().lastLogits(text);
+  },
+  async measureDevice() {
+    if (remote) throw new ModelError('model-refused', 'A completions server’s device is its own: Referee measures only models loaded into the page.');
+    return loaded().measureDevice();
   },
   async unload() {
     await scorer?.dispose();

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeEngine } from '../../src/engine/node/node-engine';
 import { ModelError } from '../../src/models/model-error';
+import { PASSES_PER_IDEA } from '../../src/engine/device-figures';
 import { greedyWithCache, loadConverted } from '../support/tjs-node';
 
 const FIXTURES = resolve('.fixtures');
@@ -41,6 +42,19 @@ describe('NodeEngine', () => {
     expect(worst).toBeLessThan(1e-4);
     const best = expected.logits.reduce((top, x, i) => (x > expected.logits[top]! ? i : top), 0);
     expect(result.argmax).toBe(best);
+  });
+
+  it('measures the device with the synthetic idea: positive figures, the idea prefilled over the cached instructions', async () => {
+    const figures = await engine.measureDevice();
+    expect(figures.prefillTokensPerSecond).toBeGreaterThan(0);
+    expect(figures.passMilliseconds).toBeGreaterThan(0);
+    expect(figures.reusedTokens).toBeGreaterThan(50);
+    // MEASURE_IDEA (~230 words) plus the prompt's tail and `\boxed{`.
+    expect(figures.prefillTokens).toBeGreaterThan(200);
+    expect(figures.secondsPerIdea).toBeCloseTo((figures.prefillTokens / figures.prefillTokensPerSecond) + (PASSES_PER_IDEA * figures.passMilliseconds) / 1000, 6);
+    // Scoring still works after it (the instruction prefix's cache was read, not consumed).
+    const outcome = await engine.score({ text: 'An idea after the measurement.' }, { maxNewTokens: 4 });
+    expect(outcome.ok).toBe(true);
   });
 
   it('refuses a device Node does not have, and a missing folder, with ModelError codes', async () => {

@@ -1,14 +1,21 @@
 /**
- * Where onnxruntime-web finds its WASM runtime: the files Vite emits from node_modules, same origin.
- * Transformers.js 4.3.1 imports `onnxruntime-web/webgpu`, whose bundle runs the *asyncify* build of
- * `ort-wasm-simd-threaded`; without these paths it fetches them from a CDN (and fails offline).
- * Both `mjs` and `wasm` must be given: `wasm` alone with numThreads > 1 hangs.
+ * Where onnxruntime-web finds its WASM runtime: the files Vite emits from node_modules, same origin, for the
+ * build this worker runs on (./ort-runtime.ts). Without these paths it fetches them from a CDN (and fails
+ * offline). Both `mjs` and `wasm` must be given: `wasm` alone with numThreads > 1 hangs.
  */
-import ortWasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import asyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import jspiMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.mjs?url';
+import jspiWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url';
+import type { OrtBuild } from './ort-runtime';
 
-export function ortWasmPaths(base: string): { mjs: string; wasm: string } {
-  return { mjs: new URL(ortWasmMjsUrl, base).href, wasm: new URL(ortWasmBinaryUrl, base).href };
+const FILES: Record<OrtBuild, { mjs: string; wasm: string }> = {
+  jspi: { mjs: jspiMjsUrl, wasm: jspiWasmUrl },
+  asyncify: { mjs: asyncifyMjsUrl, wasm: asyncifyWasmUrl },
+};
+
+export function ortWasmPaths(base: string, build: OrtBuild): { mjs: string; wasm: string } {
+  return { mjs: new URL(FILES[build].mjs, base).href, wasm: new URL(FILES[build].wasm, base).href };
 }
 
 /** ORT defaults to 1 thread on a 2-core machine; threads need cross-origin isolation (SharedArrayBuffer). */

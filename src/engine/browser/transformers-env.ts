@@ -1,6 +1,7 @@
 import { env } from '@huggingface/transformers';
 import { modelFolderUrl, parseModelSource } from '../../models/model-source';
 import { chooseNumThreads, ortWasmPaths } from './ort-wasm';
+import { ORT_BUILD } from './ort-runtime';
 
 /**
  * Points Transformers.js in this worker at a model source (a folder this site serves under /models/, a URL,
@@ -26,7 +27,7 @@ export function useBrowserModelSource(sourceText: string, origin: string, script
   }
   const wasm = env.backends.onnx.wasm;
   if (!wasm) throw new Error('onnxruntime-web exposes no wasm backend settings');
-  wasm.wasmPaths = ortWasmPaths(scriptUrl);
+  wasm.wasmPaths = ortWasmPaths(scriptUrl, ORT_BUILD);
   const numThreads = chooseNumThreads();
   wasm.numThreads = numThreads;
   return { id: source.kind === 'hub' ? source.repo : source.name, folder: modelFolderUrl(source, origin), numThreads };

@@ -6,6 +6,7 @@ import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadRequest }
 import { loadScorer } from '../load-scorer';
 import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';
 import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
+import type { DeviceFigures } from '../device-figures';
 
 /** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
 const NODE_DEVICES = ['cpu', 'webgpu'] as const;
@@ -58,6 +59,10 @@ export class NodeEngine implements Engine {
 
   async forward(text: string): Promise<LastLogits> {
     return this.loaded().lastLogits(text);
+  }
+
+  measureDevice(): Promise<DeviceFigures> {
+    return this.loaded().measureDevice();
   }
 
   /** Greedy completions over token ids (what `npm run serve` answers /v1/completions with). */

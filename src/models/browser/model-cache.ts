@@ -13,7 +13,8 @@ import {
   type PartialFile,
   type PartialModel,
 } from '../partial-downloads';
-import { CACHE_NAME } from '../model-files';
+import { CACHE_NAME, externalDataFiles } from '../model-files';
+import type { Dtype } from '../types';
 
 export interface CachedModel {
   /** The folder URL the files were fetched from, e.g. http://host/models/tiny-planted-qwen2/ */
@@ -37,6 +38,23 @@ export async function isModelKept(folder: string): Promise<boolean> {
 export async function readCachedJson(url: string): Promise<Record<string, unknown> | null> {
   const response = await (await openModelCache()).match(url);
   return response ? ((await response.json()) as Record<string, unknown>) : null;
+}
+
+/**
+ * A cached model's external-data chunks as Blobs. Chromium keeps a Blob from Cache Storage on disk until it is
+ * read, so onnxruntime can read it initializer by initializer and the whole model is never in memory at once.
+ * Null when a chunk is not cached (the caller then leaves the reading to Transformers.js, which says why).
+ */
+export async function cachedExternalData(folder: string, config: Record<string, unknown>, dtype: Dtype): Promise<{ path: string; data: Blob }[] | null> {
+  if (!globalThis.caches) return null;
+  const cache = await openModelCache();
+  const chunks: { path: string; data: Blob }[] = [];
+  for (const name of externalDataFiles(config, dtype)) {
+    const response = await cache.match(new URL(`onnx/${name}`, folder).toString());
+    if (!response) return null;
+    chunks.push({ path: name, data: await response.blob() });
+  }
+  return chunks;
 }
 
 export async function listCachedModels(): Promise<CachedModel[]> {
