@@ -251,37 +251,40 @@ test.describe('the Referee app on a phone, by keyboard', () => {
   });
 });
 
-test('after a load the page measures this device once, shows it, keeps it per model, and sizes the list before scoring', async ({ page, webgpu }) => {
-  test.skip(webgpu, 'the measurement is the same code on every device: covered in the wasm project');
-  await openApp(page, 'tiny-planted-qwen2');
-  const figures = page.getByTestId('device-figures');
-  await expect(figures.getByTestId('seconds-per-idea')).toHaveText(/^[\d.]+ (s|min|h)$/, { timeout: SCORE_TIMEOUT });
-  expect(Number(await figures.getByTestId('prefill-rate').textContent())).toBeGreaterThan(0);
-  expect(Number(await figures.getByTestId('pass-ms').textContent())).toBeGreaterThanOrEqual(0);
-  const measured = await figures.textContent();
+test.describe('device figures', () => {
+  test.use({ measureDevice: true });
+  test('after a load the page measures this device once, shows it, keeps it per model, and sizes the list before scoring', async ({ page, webgpu }) => {
+    test.skip(webgpu, 'the measurement is the same code on every device: covered in the wasm project');
+    await openApp(page, 'tiny-planted-qwen2');
+    const figures = page.getByTestId('device-figures');
+    await expect(figures.getByTestId('seconds-per-idea')).toHaveText(/^[\d.]+ (s|min|h)$/, { timeout: SCORE_TIMEOUT });
+    expect(Number(await figures.getByTestId('prefill-rate').textContent())).toBeGreaterThan(0);
+    expect(Number(await figures.getByTestId('pass-ms').textContent())).toBeGreaterThanOrEqual(0);
+    const measured = await figures.textContent();
 
-  // A list of ideas shows what it would take before the user starts.
-  await page.getByLabel('Paste many').check();
-  await page.getByLabel(/Ideas, a blank line between each/).fill('One.\n\nTwo.\n\nThree.');
-  await page.getByRole('button', { name: 'Add without scoring' }).click();
-  await expect(page.getByTestId('time-to-score')).toHaveText(/^about [\d.]+ (s|min|h) to score 3 here$/);
+    // A list of ideas shows what it would take before the user starts.
+    await page.getByLabel('Paste many').check();
+    await page.getByLabel(/Ideas, a blank line between each/).fill('One.\n\nTwo.\n\nThree.');
+    await page.getByRole('button', { name: 'Add without scoring' }).click();
+    await expect(page.getByTestId('time-to-score')).toHaveText(/^about [\d.]+ (s|min|h) to score 3 here$/);
 
-  // Kept for this model: the next visit shows the same measurement without measuring again.
-  await page.reload();
-  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
-  await expect(figures).toHaveText(measured!);
-  await expect(page.getByTestId('time-to-score')).toBeVisible();
+    // Kept for this model: the next visit shows the same measurement without measuring again.
+    await page.reload();
+    await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
+    await expect(figures).toHaveText(measured!);
+    await expect(page.getByTestId('time-to-score')).toBeVisible();
 
-  // Another model is measured for itself; asked again, the figures are replaced.
-  await page.getByLabel(/^Model \(a converted folder/).fill('tiny-varied-qwen2');
-  await page.getByRole('button', { name: 'Load the model' }).click();
-  await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
-  await expect(figures.getByTestId('seconds-per-idea')).toBeVisible({ timeout: SCORE_TIMEOUT });
-  const other = await figures.textContent();
-  expect(other).not.toEqual(measured);
-  await figures.getByRole('button', { name: 'Measure again' }).click();
-  await expect(figures).not.toHaveText(other!, { timeout: SCORE_TIMEOUT });
-  await expect(figures.getByTestId('seconds-per-idea')).toBeVisible({ timeout: SCORE_TIMEOUT });
+    // Another model is measured for itself; asked again, the figures are replaced.
+    await page.getByLabel(/^Model \(a converted folder/).fill('tiny-varied-qwen2');
+    await page.getByRole('button', { name: 'Load the model' }).click();
+    await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
+    await expect(figures.getByTestId('seconds-per-idea')).toBeVisible({ timeout: SCORE_TIMEOUT });
+    const other = await figures.textContent();
+    expect(other).not.toEqual(measured);
+    await figures.getByRole('button', { name: 'Measure again' }).click();
+    await expect(figures).not.toHaveText(other!, { timeout: SCORE_TIMEOUT });
+    await expect(figures.getByTestId('seconds-per-idea')).toBeVisible({ timeout: SCORE_TIMEOUT });
+  });
 });
 
 test('a checkpoint with no ONNX build (like the original AlphaResearch-RM repo) is explained, not a crash', async ({ page, baseURL, webgpu }) => {

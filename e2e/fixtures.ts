@@ -13,9 +13,16 @@ export interface RefereeOptions {
   webgpu: boolean;
   /** The test provokes violations on purpose (e2e/csp.spec.ts) and checks them itself. */
   cspViolationsExpected: boolean;
+  /**
+   * Whether the page measures each model on this device after it loads (off unless a test asks: on SwiftShader
+   * the measurement costs as much as scoring an idea, and only e2e/app.spec.ts's device test is about it).
+   */
+  measureDevice: boolean;
 }
 
 interface RefereeFixtures {
+  /** Turns the page's device measurement off unless `measureDevice` (a context init script). */
+  deviceMeasurementSwitch: void;
   /** Requests that left 127.0.0.1 (blocked); checked after each test. */
   offHostRequests: string[];
   /** Console errors and uncaught exceptions seen so far, page and workers alike. */
@@ -42,6 +49,20 @@ function isOffHost(url: string): boolean {
 export const test = base.extend<RefereeFixtures & RefereeOptions>({
   webgpu: [false, { option: true }],
   cspViolationsExpected: [false, { option: true }],
+  measureDevice: [false, { option: true }],
+
+  deviceMeasurementSwitch: [
+    async ({ context, measureDevice }, use) => {
+      if (!measureDevice) {
+        await context.addInitScript(() => {
+          const w = window as { refereeDiagnostics?: object };
+          w.refereeDiagnostics = { ...w.refereeDiagnostics, measureDevice: false };
+        });
+      }
+      await use();
+    },
+    { auto: true },
+  ],
 
   cspViolations: [
     async ({ context, cspViolationsExpected }, use) => {

@@ -14,7 +14,7 @@ test.describe.configure({ timeout: 600_000 });
 
 /** `webgpu`: asks for WebGPU in the address (Automatic would pick WASM over the SwiftShader adapter). */
 async function openWithHangBound(page: Page, hangBoundMs: number, webgpu = false): Promise<void> {
-  await page.addInitScript((bound) => Object.assign(window, { refereeDiagnostics: { hangBoundMs: bound } }), hangBoundMs);
+  await page.addInitScript((bound) => Object.assign(window, { refereeDiagnostics: { ...(window as { refereeDiagnostics?: object }).refereeDiagnostics, hangBoundMs: bound } }), hangBoundMs);
   await page.goto(`/?model=tiny-planted-qwen2&dtype=q4${webgpu ? '&device=webgpu' : ''}`);
   await expect(page.getByTestId('model-device')).toBeVisible({ timeout: TIMEOUT });
 }

@@ -142,9 +142,13 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
   }
 }
 
-/** `?measure=off`: no measurement after a load (the loading benchmark, whose figures it would blur). */
+/**
+ * `?measure=off`, or `window.refereeDiagnostics = { measureDevice: false }` set before the page loads: no
+ * measurement after a load (the loading benchmark, whose figures it would blur; browser tests not about it).
+ */
 function measureOnLoad(): boolean {
-  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off';
+  const diagnostics = (globalThis as { refereeDiagnostics?: { measureDevice?: unknown } }).refereeDiagnostics;
+  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off' && diagnostics?.measureDevice !== false;
 }
 
 /**

@@ -248,7 +248,7 @@ async function runPage(modelsDir: string, name: string, weights: Weights, option
     marks.set('start', performance.now());
     phase = 'download';
     process.stderr.write(`bench: opening the page on /models/${name} (${options.dtype}, WebGPU)…\n`);
-    await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(name)}&dtype=${options.dtype}&device=webgpu&weights=${weights}`);
+    await page.goto(`http://127.0.0.1:${port}/?model=${encodeURIComponent(name)}&dtype=${options.dtype}&device=webgpu&weights=${weights}&measure=off`);
     await page.locator('[data-testid="model-device"], [data-testid="model-error"]').first().waitFor();
     phase = null;
     snapshots.ready = latest;

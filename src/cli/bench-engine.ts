@@ -43,37 +43,47 @@ async function buildMidModel(root: string, dtype: 'q4' | 'fp32'): Promise<string
 
 /**
  * Replays traced forward passes on a bare InferenceSession, as the Scorer ran them: the prefix prefill
- * (untimed, like the Scorer's cached prefix), then per idea its prompt prefill over the prefix cache and
- * its readout continuations over that prompt's cache. Returns the milliseconds of the timed passes.
+ * (untimed, like the Scorer's cached prefix), then per idea its prompt prefill over the prefix cache, and its
+ * readout passes, batched ones included, each over the cache of the earlier pass that ended where it starts.
+ * Only `session.run` is timed: the floor the engine's own work is measured against.
  */
 async function replayOnOrt(session: ort.InferenceSession, traces: ForwardTrace[], numLayers: number, kvHeads: number, headDim: number): Promise<number> {
   const empty = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-  let prefix: Record<string, ort.Tensor> | null = null;
-  let prefixLength = 0;
-  let box: Record<string, ort.Tensor> | null = null;
+  // The latest single-sequence outputs by the length they end at: a later pass starting there reads them.
+  const byLength = new Map<number, Record<string, ort.Tensor>>();
   let elapsed = 0;
-  for (const trace of traces) {
-    const total = trace.pastLength + trace.tokens.length;
+  for (const [index, trace] of traces.entries()) {
+    const batch = trace.batch ?? 1;
+    const width = trace.tokens.length / batch;
+    const total = trace.pastLength + width;
+    const past = trace.pastLength === 0 ? null : byLength.get(trace.pastLength);
+    if (past === undefined) throw new Error(`replay: pass ${index + 1} starts after ${trace.pastLength} tokens, but no earlier pass ended there`);
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(trace.tokens, BigInt), [1, trace.tokens.length]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(trace.tokens, BigInt), [batch, width]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
       num_logits_to_keep: new ort.Tensor('int64', [BigInt(trace.keep)], []),
     };
-    const past = trace.pastLength === 0 ? null : trace.pastLength === prefixLength ? prefix : box;
     for (let i = 0; i < numLayers; i++) {
-      for (const kind of ['key', 'value']) feeds[`past_key_values.${i}.${kind}`] = past?.[`present.${i}.${kind}`] ?? empty;
+      for (const kind of ['key', 'value']) {
+        const tensor = past?.[`present.${i}.${kind}`];
+        feeds[`past_key_values.${i}.${kind}`] = tensor ? tile(tensor, batch) : empty;
+      }
     }
     const started = performance.now();
     const outputs = await session.run(feeds);
     if (trace.pastLength !== 0) elapsed += performance.now() - started;
-    if (trace.pastLength === 0) {
-      prefix = outputs;
-      prefixLength = trace.tokens.length;
-    } else if (trace.pastLength === prefixLength) {
-      box = outputs;
-    }
+    if (batch === 1) byLength.set(total, outputs);
   }
   return elapsed;
+}
+
+/** One sequence's cache repeated for a batch (what the Scorer's tileCache does). */
+function tile(tensor: ort.Tensor, batch: number): ort.Tensor {
+  if (batch === 1) return tensor;
+  const data = tensor.data as Float32Array;
+  const out = new Float32Array(data.length * batch);
+  for (let b = 0; b < batch; b++) out.set(data, b * data.length);
+  return new ort.Tensor('float32', out, [batch, ...tensor.dims.slice(1)]);
 }
 
 export async function benchEngine(options: { ideas: number; words: number; dtype: 'q4' | 'fp32' }): Promise<void> {

@@ -6,9 +6,10 @@ import { CompletionsServer } from '../server/openai-server';
 import { choice, nodeIo, readCommandLine, runIfMain, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run serve -- --model <folder|url|repo-id> [options]
-Serves AlphaResearch-RM behind the OpenAI completions API (the subset Referee's --server client and the
-AlphaResearch loop use): GET /health, GET /v1/models, POST /v1/completions (temperature 0, max_tokens,
-logprobs ≤ 20, stop; the prompt as text or as token ids).
+Serves AlphaResearch-RM behind the OpenAI API (the subset Referee's --server client, the AlphaResearch loop
+and OpenAI clients use): GET /health, GET /v1/models, POST /v1/completions (temperature 0, max_tokens,
+logprobs ≤ 20, stop; the prompt as text, token ids, or a batch of either), POST /v1/chat/completions (the
+model's chat template; logprobs/top_logprobs); "stream": true on both (server-sent events).
   --model <m>          converted model: a folder, a base URL, or a Hugging Face repo id
   --dtype <d>          fp32 | fp16 | q4 | q4f16 (default q4)
   --device <d>         cpu (default) | webgpu (onnxruntime-node's WebGPU EP, where a GPU exists)

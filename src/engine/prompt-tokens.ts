@@ -1,5 +1,5 @@
 import { escapeRegExp } from '../scoring/gaming-signals';
-import { PROMPT_PROFILES, scoringMessages, type PromptProfileId } from '../scoring/prompt-profiles';
+import { PROMPT_PROFILES, scoringMessages, type ChatMessage, type PromptProfileId } from '../scoring/prompt-profiles';
 
 /** The part of Transformers.js's tokenizer the engine uses. */
 export interface ChatTokenizer {
@@ -54,6 +54,29 @@ export function promptParts(tokenizer: ChatTokenizer, profile: PromptProfileId, 
     { text: idea.text, fromIdea: true },
     { text: after, fromIdea: false },
   ];
+}
+
+/**
+ * Any conversation through the model's own chat template, with a generation prompt, cut where each message's
+ * content goes (found by rendering sentinels), so that PromptEncoder gives control tokens only to the template:
+ * a message cannot close its own turn. Throws when the template drops or repeats a message.
+ */
+export function chatParts(tokenizer: ChatTokenizer, messages: readonly ChatMessage[]): PromptPart[] {
+  const sentinel = (i: number) => `\u0000referee-message-${i}\u0000`;
+  const rendered = tokenizer.apply_chat_template(
+    messages.map((m, i) => ({ role: m.role, content: sentinel(i) })),
+    { tokenize: false, add_generation_prompt: true },
+  ) as string;
+  const parts: PromptPart[] = [];
+  let rest = rendered;
+  for (const [i, message] of messages.entries()) {
+    const pieces = rest.split(sentinel(i));
+    if (pieces.length !== 2) throw new Error(`the chat template ${pieces.length < 2 ? 'drops' : 'repeats'} message ${i + 1} (${message.role})`);
+    parts.push({ text: pieces[0]!, fromIdea: false }, { text: message.content, fromIdea: true });
+    rest = pieces[1]!;
+  }
+  parts.push({ text: rest, fromIdea: false });
+  return parts;
 }
 
 /**

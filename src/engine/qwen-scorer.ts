@@ -7,7 +7,8 @@ import { buildScoreResult, type ScoreParts } from './score-result';
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, logSumExp, truncateCache, type CausalLm, type KvCache } from './decoder';
-import { encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import { chatParts, encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
+import type { ChatMessage } from '../scoring/prompt-profiles';
 import { scoreWithSignals } from './steering-check';
 import { scoreInOrder } from './score-in-order';
 import type { LastLogits } from './engine';
@@ -112,6 +113,11 @@ export class QwenScorer implements Scorer {
     return run;
   }
 
+  /** A conversation's prompt ids through the model's chat template, control tokens from the template only. */
+  chatPromptIds(messages: readonly ChatMessage[]): number[] {
+    return this.prompts.encodePrompt(chatParts(this.tokenizer, messages));
+  }
+
   /** The token ids of a text prompt, as a server that is sent text would encode it. */
   encodeText(text: string): number[] {
     return encode(this.tokenizer, text);
@@ -141,6 +147,7 @@ export class QwenScorer implements Scorer {
     const steps: CompletionStep[] = [];
     let finishReason: Completion['finishReason'] = 'length';
     let text = '';
+    let sent = 0;
     try {
       for (;;) {
         const row = rows[0]!;
@@ -159,6 +166,7 @@ export class QwenScorer implements Scorer {
           finishReason = 'stop';
           break;
         }
+        sent = streamText(text, sent, options, false);
         if (tokens.length >= options.maxTokens) break;
         const following = await this.decoder.forward([next], { cache, length }, 1);
         disposeCache(cache);
@@ -168,6 +176,7 @@ export class QwenScorer implements Scorer {
     } finally {
       disposeCache(cache);
     }
+    streamText(text, sent, options, true);
     return { tokens, text, steps, finishReason, promptTokens: promptIds.length };
   }
 
@@ -427,6 +436,25 @@ export interface CompletionOptions {
   /** How many alternatives to report per generated token (0: none). */
   readonly logprobs: number;
   readonly stop: readonly string[];
+  /** Streaming: called with each piece of the answer once no stop string or half a character can change it. */
+  readonly onText?: (delta: string) => void;
+}
+
+/**
+ * Hands `onText` the text past `sent` that is final: all of it at the end; before, not the last characters a
+ * stop string could still claim, nor a trailing U+FFFD (a character whose bytes are not all generated yet).
+ * Returns how much has been sent.
+ */
+function streamText(text: string, sent: number, options: CompletionOptions, done: boolean): number {
+  if (!options.onText) return sent;
+  let safe = text.length;
+  if (!done) {
+    const longestStop = options.stop.reduce((n, s) => Math.max(n, s.length), 0);
+    safe = Math.max(sent, text.length - Math.max(0, longestStop - 1));
+    while (safe > sent && text[safe - 1] === '\uFFFD') safe--;
+  }
+  if (safe > sent) options.onText(text.slice(sent, safe));
+  return Math.max(sent, safe);
 }
 
 export interface CompletionStep {

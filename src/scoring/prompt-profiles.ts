@@ -31,8 +31,9 @@ export const PROMPT_PROFILES: Record<PromptProfileId, PromptProfile> = {
   },
 };
 
+/** A chat message as the scripts and OpenAI clients send it (text content). */
 export interface ChatMessage {
-  readonly role: 'system' | 'user';
+  readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
 }
 

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Completion, CompletionOptions } from '../engine/qwen-scorer';
-import { parseCompletionRequest, type RequestLimits } from './completion-request';
+import { parseChatRequest, parseCompletionRequest, type RequestLimits } from './completion-request';
+import type { ChatMessage } from '../scoring/prompt-profiles';
 
-/** What the server needs of the engine: greedy completions over token ids, and the tokenizer's two views. */
+/** What the server needs of the engine: greedy completions over token ids, and the tokenizer's views. */
 export interface CompletionEngine {
   complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion>;
+  /** A conversation through the model's chat template; throws when the template cannot render it. */
+  chatPromptIds(messages: readonly ChatMessage[]): number[];
   encodeText(text: string): number[];
   tokenText(id: number): string;
 }
@@ -60,9 +63,10 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
 }
 
 /**
- * The OpenAI API subset Referee's `--server` client and the AlphaResearch loop use, over the Node engine:
- * `GET /health`, `GET /v1/models`, `POST /v1/completions` (greedy, with top-`logprobs` alternatives per
- * token). The engine runs one request at a time; at most `maxQueue` wait or run, the rest get 429. On
+ * The OpenAI API subset Referee's `--server` client, the AlphaResearch loop and OpenAI clients use, over the
+ * Node engine: `GET /health`, `GET /v1/models`, `POST /v1/completions` (greedy, with top-`logprobs`
+ * alternatives per token; a batch of prompts) and `POST /v1/chat/completions` (the model's chat template),
+ * both streaming on request. The engine runs one request at a time; at most `maxQueue` wait or run, the rest get 429. On
  * `close`, new requests get 503 and the ones admitted finish.
  */
 export class CompletionsServer {
@@ -77,7 +81,10 @@ export class CompletionsServer {
   ) {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        sendError(res, error instanceof HttpError ? error : new HttpError(500, (error as Error).message));
+        const failure = error instanceof HttpError ? error : new HttpError(500, (error as Error).message);
+        // Mid-stream, the status is sent: the failure is the stream's last event.
+        if (res.headersSent) res.end(`data: ${JSON.stringify({ error: { message: failure.message, code: failure.status } })}\n\ndata: [DONE]\n\n`);
+        else sendError(res, failure);
       });
     });
   }
@@ -114,9 +121,9 @@ export class CompletionsServer {
       send(res, 200, { object: 'list', data: [{ id: this.options.servedName, object: 'model', created: 0, owned_by: 'referee' }] });
       return;
     }
-    if (path === '/v1/completions') {
+    if (path === '/v1/completions' || path === '/v1/chat/completions') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST', { Allow: 'POST' });
-      await this.completions(req, res);
+      await (path === '/v1/completions' ? this.completions(req, res) : this.chatCompletions(req, res));
       return;
     }
     throw new HttpError(404, `no route ${req.method} ${path}`);
@@ -127,30 +134,121 @@ export class CompletionsServer {
     if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) throw new HttpError(401, 'a valid "Authorization: Bearer <key>" header is required');
   }
 
-  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = parseCompletionRequest(await readJson(req, this.options.maxBodyBytes), this.options.limits);
-    if ('error' in parsed) throw new HttpError(400, parsed.error);
-    if (parsed.model !== this.options.servedName) throw new HttpError(404, `no model "${parsed.model}": this server serves "${this.options.servedName}"`);
+  /** Admits a request (503 while closing, 429 when the queue is full) and runs it, counted while it runs. */
+  private async admit(run: () => Promise<void>): Promise<void> {
     if (this.closing) throw new HttpError(503, 'the server is shutting down', { 'Retry-After': '5' });
     if (this.admitted >= this.options.maxQueue) throw new HttpError(429, `${this.admitted} requests are queued; try again shortly`, { 'Retry-After': '1' });
     this.admitted++;
     try {
-      const promptIds = typeof parsed.prompt === 'string' ? this.engine.encodeText(parsed.prompt) : parsed.prompt;
-      let completion: Completion;
-      try {
-        completion = await this.engine.complete(promptIds, { maxTokens: parsed.maxTokens, logprobs: parsed.logprobs, stop: parsed.stop });
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        throw new HttpError(code === 'too-long' || code === 'empty-prompt' ? 400 : 500, (error as Error).message);
-      }
-      send(res, 200, this.response(parsed.model, completion, parsed.logprobs));
+      await run();
     } finally {
       this.admitted--;
       if (this.admitted === 0) this.drained?.();
     }
   }
 
-  private response(model: string, completion: Completion, logprobs: number) {
+  private checkModel(model: string): void {
+    if (model !== this.options.servedName) throw new HttpError(404, `no model "${model}": this server serves "${this.options.servedName}"`);
+  }
+
+  /** The engine's greedy completion; a prompt it refuses (empty, too long) is the client's 400. */
+  private async generate(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
+    try {
+      return await this.engine.complete(promptIds, options);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new HttpError(code === 'too-long' || code === 'empty-prompt' ? 400 : 500, (error as Error).message);
+    }
+  }
+
+  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = parseCompletionRequest(await readJson(req, this.options.maxBodyBytes), this.options.limits);
+    if ('error' in parsed) throw new HttpError(400, parsed.error);
+    this.checkModel(parsed.model);
+    await this.admit(async () => {
+      const head = { id: `cmpl-${randomUUID()}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: parsed.model };
+      const stream = parsed.stream ? new EventStream(res) : null;
+      const choices: unknown[] = [];
+      const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      for (const [index, prompt] of parsed.prompts.entries()) {
+        const promptIds = typeof prompt === 'string' ? this.engine.encodeText(prompt) : prompt;
+        const completion = await this.generate(promptIds, {
+          maxTokens: parsed.maxTokens,
+          logprobs: parsed.logprobs,
+          stop: parsed.stop,
+          ...(stream ? { onText: (text: string) => stream.send({ ...head, choices: [{ index, text, logprobs: null, finish_reason: null }] }) } : {}),
+        });
+        addUsage(usage, completion);
+        if (stream) stream.send({ ...head, choices: [{ index, text: '', logprobs: null, finish_reason: completion.finishReason }] });
+        else choices.push(this.completionChoice(index, completion, parsed.logprobs));
+      }
+      if (stream) {
+        if (parsed.streamUsage) stream.send({ ...head, choices: [], usage });
+        stream.end();
+      } else {
+        send(res, 200, { ...head, choices, usage });
+      }
+    });
+  }
+
+  /**
+   * `POST /v1/chat/completions`, as the AlphaResearch loop calls it: the messages through the model's own chat
+   * template (control tokens from the template only), greedy.
+   */
+  private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = parseChatRequest(await readJson(req, this.options.maxBodyBytes), this.options.limits);
+    if ('error' in parsed) throw new HttpError(400, parsed.error);
+    this.checkModel(parsed.model);
+    let promptIds: number[];
+    try {
+      promptIds = this.engine.chatPromptIds(parsed.messages);
+    } catch (error) {
+      throw new HttpError(400, `the model's chat template cannot render these messages: ${(error as Error).message}`);
+    }
+    await this.admit(async () => {
+      const head = { id: `chatcmpl-${randomUUID()}`, object: parsed.stream ? 'chat.completion.chunk' : 'chat.completion', created: Math.floor(Date.now() / 1000), model: parsed.model };
+      const stream = parsed.stream ? new EventStream(res) : null;
+      const chunk = (delta: Record<string, string>, finish: string | null) => ({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+      let opened = false;
+      const completion = await this.generate(promptIds, {
+        maxTokens: parsed.maxTokens,
+        logprobs: parsed.logprobs ?? 0,
+        stop: parsed.stop,
+        ...(stream
+          ? {
+              onText: (content: string) => {
+                stream.send(chunk(opened ? { content } : { role: 'assistant', content }, null));
+                opened = true;
+              },
+            }
+          : {}),
+      });
+      const usage = addUsage({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, completion);
+      if (stream) {
+        stream.send(chunk(opened ? {} : { role: 'assistant', content: '' }, completion.finishReason));
+        if (parsed.streamUsage) stream.send({ ...head, choices: [], usage });
+        stream.end();
+        return;
+      }
+      const logprobs =
+        parsed.logprobs === null
+          ? null
+          : {
+              content: completion.steps.map((step) => ({
+                ...this.tokenLogprob(step.token, step.logprob),
+                top_logprobs: step.top.map(([id, logprob]) => this.tokenLogprob(id, logprob)),
+              })),
+            };
+      send(res, 200, { ...head, choices: [{ index: 0, message: { role: 'assistant', content: completion.text }, logprobs, finish_reason: completion.finishReason }], usage });
+    });
+  }
+
+  private tokenLogprob(id: number, logprob: number) {
+    const token = this.engine.tokenText(id);
+    return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+  }
+
+  private completionChoice(index: number, completion: Completion, logprobs: number) {
     const texts = completion.steps.map((step) => this.engine.tokenText(step.token));
     const offsets: number[] = [];
     let offset = 0;
@@ -159,30 +257,51 @@ export class CompletionsServer {
       offset += text.length;
     }
     return {
-      id: `cmpl-${randomUUID()}`,
-      object: 'text_completion',
-      created: Math.floor(Date.now() / 1000),
-      model,
-      choices: [
-        {
-          index: 0,
-          text: completion.text,
-          finish_reason: completion.finishReason,
-          // vLLM's `return_token_ids` field: the generated ids, so a client can continue exactly.
-          token_ids: completion.tokens,
-          logprobs:
-            logprobs > 0
-              ? {
-                  tokens: texts,
-                  token_logprobs: completion.steps.map((step) => step.logprob),
-                  top_logprobs: completion.steps.map((step) => topByText(step.top, (id) => this.engine.tokenText(id))),
-                  text_offset: offsets,
-                }
-              : null,
-        },
-      ],
-      usage: { prompt_tokens: completion.promptTokens, completion_tokens: completion.tokens.length, total_tokens: completion.promptTokens + completion.tokens.length },
+      index,
+      text: completion.text,
+      finish_reason: completion.finishReason,
+      // vLLM's `return_token_ids` field: the generated ids, so a client can continue exactly.
+      token_ids: completion.tokens,
+      logprobs:
+        logprobs > 0
+          ? {
+              tokens: texts,
+              token_logprobs: completion.steps.map((step) => step.logprob),
+              top_logprobs: completion.steps.map((step) => topByText(step.top, (id) => this.engine.tokenText(id))),
+              text_offset: offsets,
+            }
+          : null,
     };
+  }
+}
+
+function addUsage(usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number }, completion: Completion) {
+  usage.prompt_tokens += completion.promptTokens;
+  usage.completion_tokens += completion.tokens.length;
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  return usage;
+}
+
+/**
+ * Server-sent events in OpenAI's streaming format. The headers go out with the first event, so a request
+ * refused before anything was generated still gets its status code; after that, a failure is an error event.
+ */
+class EventStream {
+  private started = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  send(data: unknown): void {
+    if (!this.started) {
+      this.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      this.started = true;
+    }
+    this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  end(): void {
+    if (!this.started) this.send({ choices: [] });
+    this.res.end('data: [DONE]\n\n');
   }
 }
 

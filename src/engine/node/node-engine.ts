@@ -7,6 +7,7 @@ import { loadScorer } from '../load-scorer';
 import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';
 import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
 import type { DeviceFigures } from '../device-figures';
+import type { ChatMessage } from '../../scoring/prompt-profiles';
 
 /** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
 const NODE_DEVICES = ['cpu', 'webgpu'] as const;
@@ -68,6 +69,10 @@ export class NodeEngine implements Engine {
   /** Greedy completions over token ids (what `npm run serve` answers /v1/completions with). */
   complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
     return this.loaded().complete(promptIds, options);
+  }
+
+  chatPromptIds(messages: readonly ChatMessage[]): number[] {
+    return this.loaded().chatPromptIds(messages);
   }
 
   encodeText(text: string): number[] {
