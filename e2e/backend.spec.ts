@@ -32,7 +32,7 @@ test('Automatic runs the tiny model on WASM over SwiftShader and says why; WebGP
       'Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.',
   );
   // Chromium has JSPI: the cached weights went to onnxruntime as Blobs, read tensor by tensor (not held twice).
-  await expect(page.getByTestId('model-runtime')).toHaveText(/tensor by tensor \(onnxruntime-web’s JSPI build\)/);
+  await expect(page.getByTestId('model-runtime')).toHaveText(/tensor by tensor \(onnxruntime-web’s JSPI build\): the model was never in memory twice/);
 
   // Kept: the next visit loads the remembered model on WebGPU again.
   await page.goto('/');

@@ -7,6 +7,7 @@ import { expect, test } from './fixtures';
  * converting, evaluating and exporting.
  */
 test.describe('Content-Security-Policy', () => {
+  test.skip(({ webgpu }) => webgpu, 'the policy does not depend on the device (every webgpu test still fails on a violation): covered in the wasm project');
   test.use({ cspViolationsExpected: true });
 
   test('is sent with the page and its scripts, next to cross-origin isolation', async ({ page, request }) => {

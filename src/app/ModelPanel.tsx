@@ -1,6 +1,7 @@
 import { DeviceFiguresLine } from './DeviceFiguresLine';
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import type { BackendPreference } from '../engine/backend-choice';
+import type { LoadedModel } from '../engine/engine';
 import { ServedModels } from './ServedModels';
 import { DEFAULT_MODEL } from '../models/model-source';
 import { CachedModels } from './CachedModels';
@@ -9,6 +10,13 @@ import { suggestConversion } from './conversion-controller';
 import { filesFromDrop, filesFromPicker } from '../models/browser/local-model';
 import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel } from './model-controller';
 import { useReferee } from './store';
+
+/** How the weights reached the runtime, in words (LoadedModel.weightsRead). */
+const WEIGHTS_READ: Record<NonNullable<LoadedModel['weightsRead']>, string> = {
+  'tensor-by-tensor': 'Weights were read from this browser’s copy tensor by tensor (onnxruntime-web’s JSPI build): the model was never in memory twice.',
+  'file-by-file': 'This browser lacks JSPI: each weights file was read whole, one at a time, while loading (briefly up to 2 GB on top of the page).',
+  'all-files': 'Every weights file was read into memory at once while loading (briefly the whole model on top of the page).',
+};
 
 export function ModelPanel() {
   const model = useReferee((s) => s.model);
@@ -87,11 +95,9 @@ export function ModelPanel() {
             <p data-testid="model-backend-reason">{model.model.deviceNote}</p>
             <DeviceFiguresLine model={model.model} />
             {model.model.adapterNote && <p className="hint" data-testid="model-adapter">WebGPU adapter: {model.model.adapterNote}</p>}
-            {model.model.runtime && (
+            {model.model.weightsRead && (
               <p className="hint" data-testid="model-runtime">
-                {model.model.runtime === 'jspi'
-                  ? 'Weights were read from the cache tensor by tensor (onnxruntime-web’s JSPI build): the model was never held twice.'
-                  : 'This browser lacks JSPI: onnxruntime-web read each weights file whole while loading (briefly about twice the model in memory).'}
+                {WEIGHTS_READ[model.model.weightsRead]}
               </p>
             )}
           </>

@@ -356,16 +356,16 @@ export function printBrowser7B(r: Browser7BResult, command: string): void {
   if (r.convert) console.log(`CLI conversion: ${s(r.convert.seconds)} s, ${mb(r.convert.bytesRead)} MB read, peak RSS ${mb(r.convert.peakRssBytes)} MB`);
   console.log(`converted model: ${GB(r.modelBytes)} GB on disk`);
   for (const run of r.runs) {
-    console.log(`${run.weights}: ${run.runtime || '(no runtime line)'} device ${run.device || '—'}; browser storage used ${run.cachedBytes === null ? '—' : `${GB(run.cachedBytes)} GB`}`);
+    console.log(`${run.weights}: ${run.runtime || '(no weights line)'} Device ${run.device || '—'}; browser storage used ${run.cachedBytes === null ? '—' : `${GB(run.cachedBytes)} GB`}`);
   }
   console.log('');
   console.log('Loading (MB; "settled" is 5 s after the model is ready; shared memory between the renderer and the GPU process counts in both, so "all" overstates the sum)');
-  console.log('weights  | download s | load s | renderer peak | renderer settled | peak − settled | gpu-process peak | all peak | all peak − model');
+  console.log('weights  | download s | load s | renderer peak | renderer settled | peak − settled | gpu-process peak | gpu-process settled | all peak | all peak − model');
   for (const run of r.runs) {
     const load = run.peaks.load;
     const settled = run.snapshots.settled?.renderer ?? null;
     console.log(
-      `${run.weights.padEnd(8)} | ${cell(s(run.downloadSeconds), 10)} | ${cell(s(run.loadSeconds), 6)} | ${cell(mb(load.renderer), 13)} | ${cell(settled === null ? '—' : mb(settled), 16)} | ${cell(settled === null ? '—' : mb(load.renderer - settled), 14)} | ${cell(mb(load.gpu), 16)} | ${cell(mb(load.all), 8)} | ${cell(mb(load.all - r.modelBytes), 16)}`,
+      `${run.weights.padEnd(8)} | ${cell(s(run.downloadSeconds), 10)} | ${cell(s(run.loadSeconds), 6)} | ${cell(mb(load.renderer), 13)} | ${cell(settled === null ? '—' : mb(settled), 16)} | ${cell(settled === null ? '—' : mb(load.renderer - settled), 14)} | ${cell(mb(load.gpu), 16)} | ${cell(run.snapshots.settled ? mb(run.snapshots.settled.gpu) : '—', 19)} | ${cell(mb(load.all), 8)} | ${cell(mb(load.all - r.modelBytes), 16)}`,
     );
   }
   const streamed = r.runs.find((run) => run.weights === 'streamed');

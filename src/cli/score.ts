@@ -25,7 +25,7 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
   --output <file>      append the JSON lines to <file> instead of stdout; ideas already scored there are
                        skipped, so an interrupted run resumes
   --filter pass|fail   keep only ideas that pass / fail (the AlphaResearch gate as a Unix filter)
-  --counterfactual     score ideas with flagged text (reviewer instructions, control tokens, a \boxed{}) again
+  --counterfactual     score ideas with flagged text (reviewer instructions, control tokens, a \\boxed{}) again
                        without it, and report how far it moved the score (costs a second scoring)
   --counterfactual-points <x>   a change that counts as moved, in score points (default 0.5)
   --counterfactual-p-accept <x> a change that counts as moved, in P(accept) (default 0.1)

@@ -76,8 +76,14 @@ export interface LoadedModel extends Omit<ModelInfo, 'dtype' | 'device'> {
   readonly adapterNote?: string;
   /** WebGPU: whether the device the model runs on has `subgroups`; null elsewhere. */
   readonly subgroups: boolean | null;
-  /** In a browser, the onnxruntime-web build the model runs on (`jspi` reads the weights tensor by tensor). */
+  /** In a browser, the onnxruntime-web build the model runs on. */
   readonly runtime?: 'jspi' | 'asyncify';
+  /**
+   * In a browser, how the weights went from the cache to the runtime: `tensor-by-tensor` (the JSPI build reads
+   * each initializer from the cached file), `file-by-file` (each external-data file read whole, one at a time),
+   * `all-files` (Transformers.js reads every file at once: `?weights=whole`).
+   */
+  readonly weightsRead?: 'tensor-by-tensor' | 'file-by-file' | 'all-files';
 }
 
 export interface AdapterDescription {

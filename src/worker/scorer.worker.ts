@@ -156,6 +156,7 @@ const engine: Engine = {
     ownDevice?.destroy();
     ownDevice = device === 'webgpu' && gpu ? await webgpuDevice(request, gpu) : null;
     const loadBytes = new Map<string, { loaded: number; total: number }>();
+    let weightsRead: NonNullable<LoadedModel['weightsRead']> = 'all-files';
     scorer = await loadScorer(id, {
       device,
       dtype,
@@ -164,7 +165,15 @@ const engine: Engine = {
       ...(ownDevice ? { webgpuDevice: ownDevice } : {}),
       prepareFiles: (config) =>
         fetchModelFiles(folder, config, dtype, request.storage ?? {}, (loaded, total) => onProgress({ phase: 'download', loaded, total })),
-      ...(request.weights === 'whole' ? {} : { externalData: async (config) => (await cachedExternalData(folder, config, dtype)) ?? [] }),
+      ...(request.weights === 'whole'
+        ? {}
+        : {
+            externalData: async (config) => {
+              const blobs = (await cachedExternalData(folder, config, dtype)) ?? [];
+              if (blobs.length > 0) weightsRead = ORT_BUILD === 'jspi' ? 'tensor-by-tensor' : 'file-by-file';
+              return blobs;
+            },
+          }),
       // After the download these are Transformers.js reading the cached files.
       progressCallback: (event) => {
         const e = event as { status?: string; file?: string; loaded?: number; total?: number };
@@ -176,7 +185,7 @@ const engine: Engine = {
     });
     const subgroups = device === 'webgpu' && gpu ? !ownDevice && gpu.features.has('subgroups') : null;
     const subgroupNote = ownDevice && request.subgroups === undefined ? ' Subgroup operations are off on this adapter: onnxruntime’s attention gets them wrong below 32 lanes.' : '';
-    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote, subgroups, runtime: ORT_BUILD };
+    return { ...scorer.info, id: request.source, deviceNote: note + subgroupNote, adapterNote, subgroups, runtime: ORT_BUILD, weightsRead };
   },
   async capabilities(): Promise<EngineCapabilities> {
     const gpu = await requestAdapter();
