@@ -1,7 +1,8 @@
 import { isNumberPrefix, parseBoxedScore } from '../scoring/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../scoring/score-stats';
 import { Tensor } from '@huggingface/transformers';
-import { allocateLike, argmax, disposeCache, hostCopy, logSumExp, type Decoder, type HostData, type KvCache } from './decoder';
+import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
+import type { CacheRow } from './kv-cache-ops';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -128,10 +129,10 @@ export async function readBox(
       const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
       const outputs: KvCache[] = [];
       // A cache that cannot be read back cannot be gathered into a batch: one continuation per pass then.
-      const batchSize = decoder.cachesReadable ? MAX_BATCH : 1;
+      const batchSize = decoder.kv.canReshape ? MAX_BATCH : 1;
       for (let start = 0; start < chosen.length; start += batchSize) {
         const batch = chosen.slice(start, start + batchSize);
-        const past = await gatherRows(batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
+        const past = await decoder.kv.gatherRows(batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
         try {
           const { rows, cache } = await decoder.forwardBatch(
             batch.map((node) => [node.tokens.at(-1)!]),
@@ -151,38 +152,4 @@ export async function readBox(
     for (const cache of levelCaches) disposeCache(cache);
   }
   return { distribution: makeDistribution(masses), greedy };
-}
-
-/** One sequence of a (possibly batched) cache. */
-interface CacheRow {
-  readonly cache: KvCache;
-  readonly row: number;
-}
-
-/**
- * A cache whose batch rows are the given rows, all of one length. A single row of a one-sequence cache is
- * used as it is (no copy, and it stays on the GPU); otherwise the rows are copied on the CPU (read back
- * from the GPU once per source) into new tensors the caller owns.
- */
-async function gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }> {
-  const first = rows[0]!;
-  const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
-  if (rows.length === 1 && sourceBatch === 1) return { cache: first.cache, owned: false };
-  const hostCopies = new Map<KvCache, KvCache>();
-  for (const { cache } of rows) if (!hostCopies.has(cache)) hostCopies.set(cache, await hostCopy(cache));
-  const out: KvCache = {};
-  for (const name of Object.keys(first.cache)) {
-    const [, heads, length, headDim] = first.cache[name]!.dims as [number, number, number, number];
-    const rowSize = heads * length * headDim;
-    const data = allocateLike(hostCopies.get(first.cache)![name]!.data as HostData, rows.length * rowSize);
-    rows.forEach(({ cache, row }, i) => {
-      const source = hostCopies.get(cache)![name]!.data as HostData;
-      data.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
-    });
-    out[name] = new Tensor(first.cache[name]!.type, data, [rows.length, heads, length, headDim]);
-  }
-  for (const [source, copy] of hostCopies) {
-    for (const [name, tensor] of Object.entries(copy)) if (tensor !== source[name]) tensor.dispose();
-  }
-  return { cache: out, owned: true };
 }

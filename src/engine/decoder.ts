@@ -1,4 +1,5 @@
 import { Tensor } from '@huggingface/transformers';
+import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops';
 
 /** `past_key_values.<layer>.<key|value>` tensors: the KV cache of a token sequence. */
 export type KvCache = Record<string, Tensor>;
@@ -33,13 +34,10 @@ export class Decoder {
   /** When set, every forward pass is recorded here (benchmarks replay them on bare onnxruntime). */
   trace: ForwardTrace[] | null = null;
 
-  /**
-   * @param cachesReadable whether a cache's tensors can be read back to the CPU (to cut or batch them).
-   *   Not in Node on WebGPU: onnxruntime-node 1.30 aborts the process when a GPU output is downloaded.
-   */
+  /** @param kv how caches are cut and gathered into batches here (kv-cache-ops.ts). */
   constructor(
     private readonly model: CausalLm,
-    readonly cachesReadable = true,
+    readonly kv: KvCacheOps = new HostKvCacheOps(),
   ) {}
 
   async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
@@ -85,47 +83,6 @@ export class Decoder {
 
 export function disposeCache(cache: KvCache): void {
   for (const tensor of Object.values(cache)) tensor.dispose();
-}
-
-/** A cache tensor's values on the CPU: float32, or float16 as raw bits. */
-export type HostData = Float32Array | Uint16Array;
-
-/** A cache tensor's values on the CPU; one on the GPU is read back (tens of MB for a 7B prompt). */
-async function hostData(tensor: Tensor): Promise<HostData> {
-  return (tensor.location === 'gpu-buffer' ? await tensor.ort_tensor.getData() : tensor.data) as HostData;
-}
-
-/** A zeroed array of `size` elements of the same kind as `data`. */
-export function allocateLike(data: HostData, size: number): HostData {
-  return new (data.constructor as new (size: number) => HostData)(size);
-}
-
-/**
- * The first `length` positions of a cache, as new tensors the caller owns (the original is left alone).
- * Far cheaper than prefilling those positions again, even with a read back from the GPU.
- */
-export async function truncateCache(cache: KvCache, length: number): Promise<KvCache> {
-  const out: KvCache = {};
-  for (const [name, tensor] of Object.entries(cache)) {
-    const [batch, heads, total, headDim] = tensor.dims as [number, number, number, number];
-    if (length > total) throw new Error(`cannot cut a cache of ${total} positions to ${length}`);
-    const data = await hostData(tensor);
-    const kept = allocateLike(data, batch * heads * length * headDim);
-    for (let row = 0; row < batch * heads; row++) {
-      kept.set(data.subarray(row * total * headDim, (row * total + length) * headDim), row * length * headDim);
-    }
-    out[name] = new Tensor(tensor.type, kept, [batch, heads, length, headDim]);
-  }
-  return out;
-}
-
-/** A cache's tensors on the CPU: the same tensors when they are there already, else read back from the GPU. */
-export async function hostCopy(cache: KvCache): Promise<KvCache> {
-  const out: KvCache = {};
-  for (const [name, tensor] of Object.entries(cache)) {
-    out[name] = tensor.location === 'gpu-buffer' ? new Tensor(tensor.type, await hostData(tensor), tensor.dims) : tensor;
-  }
-  return out;
 }
 
 export function argmax(row: Float32Array): number {

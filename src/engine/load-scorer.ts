@@ -5,6 +5,7 @@ import { ModelError, type ModelErrorCode } from '../models/model-error';
 import { QwenScorer } from './qwen-scorer';
 import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
+import { FIXED_KV_CACHE, HostKvCacheOps, type KvCacheOps } from './kv-cache-ops';
 import type { Device, Dtype } from '../models/types';
 
 export interface LoadOptions {
@@ -19,10 +20,11 @@ export interface LoadOptions {
   /** Whether the source has a file (relative path): lets a failed load say why (e.g. no ONNX build at all). */
   readonly hasFile?: (path: string) => Promise<boolean>;
   /**
-   * Whether the KV cache can be read back to the CPU (to cut it, and to batch the readout). By default, yes
-   * except in Node on WebGPU, where onnxruntime-node 1.30 aborts the process on such a read.
+   * How the KV cache is cut and gathered into batches (kv-cache-ops.ts). By default in memory, except in Node
+   * on WebGPU, where it cannot be (onnxruntime-node 1.30 aborts the process on a read of a GPU output).
+   * Given the model's session options, a browser on WebGPU does it on the GPU (onnx-kv-cache-ops.ts).
    */
-  readonly cachesReadable?: boolean;
+  readonly kvCacheOps?: KvCacheOps | ((sessionOptions: Record<string, unknown>) => KvCacheOps);
   /** A WebGPU device to run on instead of the one onnxruntime would make (a browser GPUDevice). */
   readonly webgpuDevice?: unknown;
   /** What the device can hold, checked against the model's size before any weight is downloaded. */
@@ -132,6 +134,8 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
     tokenizer,
     Number(config.vocab_size),
     eos,
-    options.cachesReadable ?? !(options.device === 'webgpu' && typeof process !== 'undefined' && Boolean(process.versions?.node)),
+    typeof options.kvCacheOps === 'function'
+      ? options.kvCacheOps({ executionProviders: [options.webgpuDevice ? { name: 'webgpu', device: options.webgpuDevice } : options.device] })
+      : (options.kvCacheOps ?? (options.device === 'webgpu' && typeof process !== 'undefined' && Boolean(process.versions?.node) ? FIXED_KV_CACHE : new HostKvCacheOps())),
   );
 }

@@ -6,7 +6,8 @@ import { DEFAULT_DECISION, makeDistribution } from '../scoring/score-stats';
 import { buildScoreResult, type ScoreParts } from './score-result';
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
-import { argmax, Decoder, disposeCache, logSumExp, truncateCache, type CausalLm, type KvCache } from './decoder';
+import { argmax, Decoder, disposeCache, logSumExp, type CausalLm, type KvCache } from './decoder';
+import type { KvCacheOps } from './kv-cache-ops';
 import { chatParts, encode, instructionPrefixText, promptParts, PromptEncoder, promptText, stablePrefixTokens, startsWithTokens, type ChatTokenizer } from './prompt-tokens';
 import type { ChatMessage } from '../scoring/prompt-profiles';
 import { scoreWithSignals } from './steering-check';
@@ -64,9 +65,9 @@ export class QwenScorer implements Scorer {
     private readonly tokenizer: ChatTokenizer,
     private readonly vocabulary: BoxVocabulary,
     eosTokenIds: readonly number[],
-    cachesReadable = true,
+    kv?: KvCacheOps,
   ) {
-    this.decoder = new Decoder(model, cachesReadable);
+    this.decoder = new Decoder(model, kv);
     this.boxTokens = encode(tokenizer, BOX_OPENING);
     this.prompts = PromptEncoder.for(tokenizer);
     if (tokenizer.decode(this.boxTokens) !== BOX_OPENING) throw new Error('the tokenizer cannot round-trip \\boxed{');
@@ -79,10 +80,10 @@ export class QwenScorer implements Scorer {
     tokenizer: ChatTokenizer,
     vocabSize: number,
     eosTokenIds: readonly number[],
-    cachesReadable = true,
+    kv?: KvCacheOps,
   ): QwenScorer {
     const vocabulary = buildBoxVocabulary(vocabSize, (id) => tokenizer.decode([id], { skip_special_tokens: false }));
-    return new QwenScorer(info, model, tokenizer, vocabulary, eosTokenIds, cachesReadable);
+    return new QwenScorer(info, model, tokenizer, vocabulary, eosTokenIds, kv);
   }
 
   async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
@@ -237,6 +238,7 @@ export class QwenScorer implements Scorer {
   async dispose(): Promise<void> {
     for (const prefix of this.prefixes.values()) disposeCache((await prefix).cache);
     this.prefixes.clear();
+    await this.decoder.kv.dispose?.();
     await this.model.dispose();
   }
 
@@ -310,15 +312,15 @@ export class QwenScorer implements Scorer {
       box = { cache: forced.cache, length: promptIds.length + this.boxTokens.length };
       rootRow = forced.rows.at(-1)!;
     } else {
-      const start = this.decoder.cachesReadable
+      const start = this.decoder.kv.canReshape
         ? {
-            cache: await truncateCache(forced.cache, promptIds.length + agreed),
+            cache: await this.decoder.kv.truncate(forced.cache, promptIds.length + agreed),
             length: promptIds.length + agreed,
             row: forced.rows[agreed]!,
             tokens: this.boxTokens.slice(0, agreed),
           }
         : await this.prefillAgain(suffix, past, promptIds.length);
-      if (!this.decoder.cachesReadable) prefilled += suffix.length;
+      if (!this.decoder.kv.canReshape) prefilled += suffix.length;
       disposeCache(forced.cache);
       const decoded = await this.decodeUntilBox(start, options.maxNewTokens);
       decodedTokens = decoded.tokens.length;
@@ -365,7 +367,7 @@ export class QwenScorer implements Scorer {
     }
   }
 
-  /** Where a cache cannot be cut (see Decoder.cachesReadable): the prompt again, without the box. */
+  /** Where a cache cannot be cut (see KvCacheOps.canReshape): the prompt again, without the box. */
   private async prefillAgain(suffix: number[], past: { cache: KvCache; length: number } | null, promptLength: number) {
     const { rows, cache } = await this.decoder.forward(suffix, past, 1);
     return { cache, length: promptLength, row: rows[0]!, tokens: [] };

@@ -16,7 +16,8 @@ import type { ChatTokenizer } from '../engine/prompt-tokens';
 import { CompletionsClient, CompletionsError } from '../engine/remote/completions-client';
 import { RemoteScorer } from '../engine/remote/remote-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
-import { ORT_BUILD } from '../engine/browser/ort-runtime';
+import { InferenceSession, ORT_BUILD, Tensor } from '../engine/browser/ort-runtime';
+import { OnnxKvCacheOps, type OrtForKvOps } from '../engine/onnx-kv-cache-ops';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
 import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
 import { fetchModelFiles } from '../models/browser/model-download';
@@ -163,6 +164,8 @@ const engine: Engine = {
       hasFile: async (path) => (await fetch(new URL(path, folder), { method: 'HEAD' })).ok,
       deviceLimits: { maxBufferSize },
       ...(ownDevice ? { webgpuDevice: ownDevice } : {}),
+      // On WebGPU the KV cache is cut and batched on the GPU: never read back while scoring.
+      ...(device === 'webgpu' ? { kvCacheOps: (sessionOptions: Record<string, unknown>) => new OnnxKvCacheOps({ InferenceSession, Tensor } as unknown as OrtForKvOps, sessionOptions) } : {}),
       prepareFiles: (config) =>
         fetchModelFiles(folder, config, dtype, request.storage ?? {}, (loaded, total) => onProgress({ phase: 'download', loaded, total })),
       ...(request.weights === 'whole'
@@ -235,6 +238,10 @@ const engine: Engine = {
   /** The passes recorded since `traceForwards`: tokens fed, past length, logits kept, milliseconds. */
   forwardTrace(): { tokens: number; pastLength: number; keep: number; milliseconds: number }[] {
     return (scorer?.decoder.trace ?? []).map(({ tokens, pastLength, keep, milliseconds }) => ({ tokens: tokens.length, pastLength, keep, milliseconds }));
+  },
+  /** KV cache tensors read back from the GPU since the model loaded (0 on WebGPU: cut and batched there). */
+  kvReadBacks(): number | null {
+    return scorer?.decoder.kv.readBacks ?? null;
   },
   /** The prompt's token ids for an idea, as the engine encodes it (the browser tests check where control tokens land). */
   promptTokenIds(idea: { title?: string; text: string }, profile: 'paper' | 'agent' = 'paper', specialsInIdea = false): number[] | null {

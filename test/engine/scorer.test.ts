@@ -1,3 +1,4 @@
+import { FIXED_KV_CACHE } from '../../src/engine/kv-cache-ops';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,7 @@ describe('a model that writes text before its box', () => {
 describe('where the KV cache cannot be read back (Node on WebGPU)', () => {
   it('reads the same distribution one continuation per pass, and prefills again after a failed forced box', async () => {
     useFixtures();
-    const planted = await loadScorer('tiny-planted-qwen2', { dtype: 'q4', device: 'cpu', cachesReadable: false });
+    const planted = await loadScorer('tiny-planted-qwen2', { dtype: 'q4', device: 'cpu', kvCacheOps: FIXED_KV_CACHE });
     const direct = scored(await planted.score(IDEA));
     await planted.dispose();
     expect(direct.greedy).toEqual({ score: 7.5, answer: '\\boxed{7.5}' });
@@ -103,7 +104,7 @@ describe('where the KV cache cannot be read back (Node on WebGPU)', () => {
     // The prefill, then 7 single-token passes: 7 | 5 | 4, . | ., 5 | 5.
     expect(direct.provenance.forwardPasses).toBe(8);
 
-    const prefix = await loadScorer('tiny-planted-prefix-qwen2', { dtype: 'fp32', device: 'cpu', cachesReadable: false });
+    const prefix = await loadScorer('tiny-planted-prefix-qwen2', { dtype: 'fp32', device: 'cpu', kvCacheOps: FIXED_KV_CACHE });
     const decoded = scored(await prefix.score(IDEA, { profile: 'agent' }));
     await prefix.dispose();
     expect(decoded.greedy).toEqual({ score: 7.5, answer: 'Score:\\boxed{7.5}' });
