@@ -28,6 +28,13 @@ async function waitAllScored(page: Page, count: number): Promise<void> {
   await expect(page.locator('[data-testid="idea-row"][data-status="scored"]')).toHaveCount(count, { timeout: SCORE_TIMEOUT * 3 });
 }
 
+/** KV cache tensors the scorer worker read back to the CPU, and cut or gathered on the device (its diagnostics). */
+async function kvCacheCounts(page: Page): Promise<{ readBacks: number; onDevice: number } | null> {
+  const worker = page.workers().find((w) => w.url().includes('scorer.worker'));
+  if (!worker) throw new Error('the page has no scorer worker');
+  return worker.evaluate(() => (self as unknown as { refereeDiagnostics: { kvCacheCounts(): { readBacks: number; onDevice: number } | null } }).refereeDiagnostics.kvCacheCounts());
+}
+
 async function readDownload(download: Download): Promise<string> {
   return readFileSync((await download.path())!, 'utf8');
 }
@@ -75,6 +82,11 @@ test.describe('the Referee app', () => {
     expect(result.provenance.model).toEqual({ id: 'tiny-planted-qwen2', revision: null, dtype: 'q4', device: webgpu ? 'webgpu' : 'wasm' });
     expect(result.provenance.profile).toBe('paper');
     expect(result.provenance.app.name).toBe('referee');
+    // The three digits' continuations share a batch gathered from the box's cache: on WebGPU on the GPU, with
+    // no KV cache tensor read back to the CPU (on WASM the cache is in memory: nothing to read back either).
+    const counts = await kvCacheCounts(page);
+    expect(counts?.readBacks).toBe(0);
+    if (webgpu) expect(counts?.onDevice).toBeGreaterThan(0);
   });
 
   test('five pasted ideas on the varied model rank as the engine ranks them in Node', async ({ page, webgpu }) => {
@@ -97,6 +109,7 @@ test.describe('the Referee app', () => {
         expect(Math.abs(result.pAbove - node[i]!.pAbove), `P(accept) of idea ${i}`).toBeLessThanOrEqual(1e-3);
         expect(Math.abs(result.expected! - node[i]!.expected), `expected score of idea ${i}`).toBeLessThanOrEqual(1e-3);
       }
+      expect((await kvCacheCounts(page))?.readBacks).toBe(0);
       return;
     }
     await page.getByLabel(/Ideas, a blank line between each/).fill(FIVE_IDEAS.join('\n\n'));

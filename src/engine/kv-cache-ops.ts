@@ -25,6 +25,8 @@ export interface KvCacheOps {
   gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }>;
   /** Cache tensors copied from the GPU to the CPU so far (benchmarks and tests count them per idea). */
   readonly readBacks: number;
+  /** Cache tensors cut or gathered on the device so far. */
+  readonly onDevice: number;
   /** Releases what the ops hold (their sessions), with the model. */
   dispose?(): Promise<void>;
 }
@@ -41,6 +43,7 @@ function allocateLike(data: HostData, size: number): HostData {
 export class HostKvCacheOps implements KvCacheOps {
   readonly canReshape = true;
   readBacks = 0;
+  readonly onDevice = 0;
 
   private async hostData(tensor: Tensor): Promise<HostData> {
     if (tensor.location !== 'gpu-buffer') return tensor.data as HostData;
@@ -85,6 +88,7 @@ export class HostKvCacheOps implements KvCacheOps {
 export const FIXED_KV_CACHE: KvCacheOps = {
   canReshape: false,
   readBacks: 0,
+  onDevice: 0,
   truncate: () => Promise.reject(new Error('this runtime cannot cut a KV cache')),
   gatherRows: (rows) => {
     const first = rows[0]!;

@@ -74,6 +74,7 @@ function truncateGraph(type: KvType): Uint8Array {
 export class OnnxKvCacheOps implements KvCacheOps {
   readonly canReshape = true;
   readonly readBacks = 0;
+  onDevice = 0;
   private readonly sessions = new Map<string, Promise<OrtSession>>();
 
   /** @param sessionOptions the model's execution providers (and device): outputs are kept as GPU buffers. */
@@ -100,6 +101,7 @@ export class OnnxKvCacheOps implements KvCacheOps {
       const end = new this.ort.Tensor('int64', BigInt64Array.of(BigInt(length)), [1]);
       const result = await session.run({ x: tensor.ort_tensor, end });
       out[name] = new Tensor(result.out as never);
+      this.onDevice++;
     }
     return out;
   }
@@ -125,6 +127,7 @@ export class OnnxKvCacheOps implements KvCacheOps {
       sources.forEach((cache, i) => (feeds[`s${i}`] = cache[name]!.ort_tensor));
       const result = await session.run(feeds);
       out[name] = new Tensor(result.out as never);
+      this.onDevice++;
     }
     return { cache: out, owned: true };
   }

@@ -239,9 +239,9 @@ const engine: Engine = {
   forwardTrace(): { tokens: number; pastLength: number; keep: number; milliseconds: number }[] {
     return (scorer?.decoder.trace ?? []).map(({ tokens, pastLength, keep, milliseconds }) => ({ tokens: tokens.length, pastLength, keep, milliseconds }));
   },
-  /** KV cache tensors read back from the GPU since the model loaded (0 on WebGPU: cut and batched there). */
-  kvReadBacks(): number | null {
-    return scorer?.decoder.kv.readBacks ?? null;
+  /** KV cache tensors read back to the CPU, and cut or gathered on the device, since the model loaded. */
+  kvCacheCounts(): { readBacks: number; onDevice: number } | null {
+    return scorer ? { readBacks: scorer.decoder.kv.readBacks, onDevice: scorer.decoder.kv.onDevice } : null;
   },
   /** The prompt's token ids for an idea, as the engine encodes it (the browser tests check where control tokens land). */
   promptTokenIds(idea: { title?: string; text: string }, profile: 'paper' | 'agent' = 'paper', specialsInIdea = false): number[] | null {
