@@ -49,7 +49,8 @@ async function buildMidModel(root: string, dtype: 'q4' | 'fp32'): Promise<string
  */
 async function replayOnOrt(session: ort.InferenceSession, traces: ForwardTrace[], numLayers: number, kvHeads: number, headDim: number): Promise<number> {
   const empty = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-  // The latest single-sequence outputs by the length they end at: a later pass starting there reads them.
+  // The latest outputs by the length they end at: a later pass starting there reads them (a batch's rows are
+  // all that length; which rows it gathers does not change the pass's cost).
   const byLength = new Map<number, Record<string, ort.Tensor>>();
   let elapsed = 0;
   for (const [index, trace] of traces.entries()) {
@@ -66,23 +67,24 @@ async function replayOnOrt(session: ort.InferenceSession, traces: ForwardTrace[]
     for (let i = 0; i < numLayers; i++) {
       for (const kind of ['key', 'value']) {
         const tensor = past?.[`present.${i}.${kind}`];
-        feeds[`past_key_values.${i}.${kind}`] = tensor ? tile(tensor, batch) : empty;
+        feeds[`past_key_values.${i}.${kind}`] = tensor ? rows(tensor, batch) : empty;
       }
     }
     const started = performance.now();
     const outputs = await session.run(feeds);
     if (trace.pastLength !== 0) elapsed += performance.now() - started;
-    if (batch === 1) byLength.set(total, outputs);
+    byLength.set(total, outputs);
   }
   return elapsed;
 }
 
-/** One sequence's cache repeated for a batch (what the Scorer's tileCache does). */
-function tile(tensor: ort.Tensor, batch: number): ort.Tensor {
-  if (batch === 1) return tensor;
+/** A cache of `batch` rows from a cache of any batch (its first row repeated: what gatherRows gives, in shape). */
+function rows(tensor: ort.Tensor, batch: number): ort.Tensor {
+  if (tensor.dims[0] === batch) return tensor;
   const data = tensor.data as Float32Array;
-  const out = new Float32Array(data.length * batch);
-  for (let b = 0; b < batch; b++) out.set(data, b * data.length);
+  const rowSize = data.length / tensor.dims[0]!;
+  const out = new Float32Array(rowSize * batch);
+  for (let b = 0; b < batch; b++) out.set(data.subarray(0, rowSize), b * rowSize);
   return new ort.Tensor('float32', out, [batch, ...tensor.dims.slice(1)]);
 }
 

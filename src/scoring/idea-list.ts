@@ -132,13 +132,17 @@ export function parseExport(content: string): IdeaEntry[] | null {
   const trimmed = content.trim();
   if (!trimmed.includes(SCHEMA_ID)) return null;
   let records: unknown[];
-  if (trimmed.startsWith('{') && !trimmed.includes('\n{')) {
-    let parsed: unknown;
+  // One JSON document (the JSON export) unless it is a single JSONL record: a one-idea JSONL export is one line.
+  const single = trimmed.startsWith('{') && !trimmed.includes('\n{');
+  let parsed: unknown;
+  if (single) {
     try {
       parsed = JSON.parse(trimmed);
     } catch (error) {
       throw new ImportError(`not valid JSON: ${(error as Error).message}`);
     }
+  }
+  if (single && !isJsonlRecord(parsed)) {
     const result = ExportSchema.safeParse(parsed);
     if (!result.success) throw new ImportError(`not a valid Referee export: ${describeIssue(result.error.issues[0])}`);
     records = result.data.ideas;
@@ -164,6 +168,11 @@ export function parseExport(content: string): IdeaEntry[] | null {
     ...(idea.error ? { error: idea.error } : {}),
     ...(idea.stale ? { stale: true } : {}),
   }));
+}
+
+/** A JSONL export's line carries the idea itself (`text`), where the JSON export wraps them in `ideas`. */
+function isJsonlRecord(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'text' in value && !('ideas' in value);
 }
 
 function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
