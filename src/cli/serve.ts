@@ -9,7 +9,8 @@ const USAGE = `usage: npm run serve -- --model <folder|url|repo-id> [options]
 Serves AlphaResearch-RM behind the OpenAI API (the subset Referee's --server client, the AlphaResearch loop
 and OpenAI clients use): GET /health, GET /v1/models, POST /v1/completions (temperature 0, max_tokens,
 logprobs ≤ 20, stop; the prompt as text, token ids, or a batch of either), POST /v1/chat/completions (the
-model's chat template; logprobs/top_logprobs); "stream": true on both (server-sent events).
+model's chat template; logprobs/top_logprobs); "stream": true on both (server-sent events); and
+POST /v1/score (Referee's results in the export schema, one per idea; NDJSON lines with "stream": true).
   --model <m>          converted model: a folder, a base URL, or a Hugging Face repo id
   --dtype <d>          fp32 | fp16 | q4 | q4f16 (default q4)
   --device <d>         cpu (default) | webgpu (onnxruntime-node's WebGPU EP, where a GPU exists)

@@ -3,10 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Completion, CompletionOptions } from '../engine/qwen-scorer';
 import { parseChatRequest, parseCompletionRequest, type RequestLimits } from './completion-request';
 import type { ChatMessage } from '../scoring/prompt-profiles';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
+import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
+import { parseScoreRequest } from './score-request';
 
 /** What the server needs of the engine: greedy completions over token ids, and the tokenizer's views. */
 export interface CompletionEngine {
   complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion>;
+  /** Referee's scoring of one idea (what `POST /v1/score` answers with, per idea). */
+  score(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome>;
   /** A conversation through the model's chat template; throws when the template cannot render it. */
   chatPromptIds(messages: readonly ChatMessage[]): number[];
   encodeText(text: string): number[];
@@ -119,6 +125,11 @@ export class CompletionsServer {
     if (path.startsWith('/v1/')) this.authorize(req);
     if (req.method === 'GET' && path === '/v1/models') {
       send(res, 200, { object: 'list', data: [{ id: this.options.servedName, object: 'model', created: 0, owned_by: 'referee' }] });
+      return;
+    }
+    if (path === '/v1/score') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST', { Allow: 'POST' });
+      await this.scoreIdeas(req, res);
       return;
     }
     if (path === '/v1/completions' || path === '/v1/chat/completions') {
@@ -240,6 +251,38 @@ export class CompletionsServer {
               })),
             };
       send(res, 200, { ...head, choices: [{ index: 0, message: { role: 'assistant', content: completion.text }, logprobs, finish_reason: completion.finishReason }], usage });
+    });
+  }
+
+  /**
+   * `POST /v1/score`: `{ideas: [{title?, text, id?}], profile?, threshold?, comparison?, stream?}` → one record
+   * per idea in the export schema, in order (`{object: "list", data}`), or with `stream` one NDJSON line each
+   * as it lands. A failed idea is a record with its error; the rest go on.
+   */
+  private async scoreIdeas(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = parseScoreRequest(await readJson(req, this.options.maxBodyBytes));
+    if ('error' in parsed) throw new HttpError(400, parsed.error);
+    if (parsed.model !== null) this.checkModel(parsed.model);
+    await this.admit(async () => {
+      const options: Partial<ScoreOptions> = { profile: parsed.profile, decision: { threshold: parsed.threshold, comparison: parsed.comparison, decideBy: 'greedy' } };
+      const records: ScoredIdea[] = [];
+      for (const [index, idea] of parsed.ideas.entries()) {
+        const outcome = await this.engine.score(idea, options);
+        const record: ScoredIdea = {
+          id: idea.id ?? String(index + 1),
+          ...(idea.title !== undefined ? { title: idea.title } : {}),
+          text: idea.text,
+          ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
+        };
+        if (parsed.stream) {
+          if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-cache' });
+          res.write(`${toJsonLine(record)}\n`);
+        } else {
+          records.push(record);
+        }
+      }
+      if (parsed.stream) res.end();
+      else send(res, 200, { object: 'list', model: this.options.servedName, data: records });
     });
   }
 
