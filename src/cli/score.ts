@@ -20,7 +20,8 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
   --decide-by <s>      greedy (default, the paper's number) | expected | p-above
   --server <url>       score through an OpenAI-compatible completions server (vLLM, npm run serve) at
                        <url> (…/v1); --model is then the served model name. Key: REFEREE_API_KEY or OPENAI_API_KEY
-  --tokenizer <t>      with --server: the model's tokenizer (folder, URL or repo id; default: --model)
+  --tokenizer <t>      with --server: the model's tokenizer (folder, URL or repo id; default: --model, else the one
+                       npm run serve publishes)
   --concurrency <n>    with --server: ideas in flight at once (default 4)
   --output <file>      append the JSON lines to <file> instead of stdout; ideas already scored there are
                        skipped, so an interrupted run resumes

@@ -1,6 +1,7 @@
 import { AutoTokenizer } from '@huggingface/transformers';
 import type { ChatTokenizer } from '../engine/prompt-tokens';
 import { CompletionsClient } from '../engine/remote/completions-client';
+import { TOKENIZER_ROUTE } from '../server/openai-server';
 import { RemoteScorer } from '../engine/remote/remote-scorer';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
 import { useModelSource } from '../models/node/model-source';
@@ -53,12 +54,25 @@ export async function openScorer(command: string, io: CliIo, choice: ScorerChoic
     };
   }
   let tokenizer: ChatTokenizer;
+  const readTokenizer = async (source: string) => {
+    const { id } = await useModelSource(source);
+    return (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
+  };
   try {
-    const { id } = await useModelSource(choice.tokenizer ?? choice.model);
-    tokenizer = (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
+    tokenizer = await readTokenizer(choice.tokenizer ?? choice.model);
   } catch (error) {
-    io.stderr(`${command}: cannot read the tokenizer of ${choice.tokenizer ?? choice.model} (give --tokenizer <folder|url|repo>): ${(error as Error).message}\n`);
-    return null;
+    // Not given, and the served name is no folder or reachable repo: `npm run serve` publishes its tokenizer.
+    const published = `${choice.server.replace(/\/+$/, '')}${TOKENIZER_ROUTE.slice('/v1'.length)}${choice.model}`;
+    try {
+      if (choice.tokenizer !== undefined) throw error;
+      tokenizer = await readTokenizer(published);
+    } catch {
+      io.stderr(
+        `${command}: cannot read the tokenizer of ${choice.tokenizer ?? choice.model} (${(error as Error).message})` +
+          `${choice.tokenizer === undefined ? `, and the server publishes none at ${published}/` : ''}: give --tokenizer <folder|url|repo>\n`,
+      );
+      return null;
+    }
   }
   const key = apiKey();
   const client = new CompletionsClient({ baseUrl: choice.server, model: choice.model, ...(key ? { apiKey: key } : {}) });

@@ -11,6 +11,8 @@ import { parseScoreRequest } from './score-request';
 /** What the server needs of the engine: greedy completions over token ids, and the tokenizer's views. */
 export interface CompletionEngine {
   complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion>;
+  /** The loaded model's tokenizer files (config.json, tokenizer.json, tokenizer_config.json); null for others. */
+  tokenizerFile(name: string): Promise<Uint8Array | null>;
   /** Referee's scoring of one idea (what `POST /v1/score` answers with, per idea). */
   score(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome>;
   /** A conversation through the model's chat template; throws when the template cannot render it. */
@@ -31,6 +33,12 @@ export interface ServerOptions {
   /** Origins of pages allowed to call this server from a browser (CORS), e.g. Referee's own. */
   readonly corsOrigins?: readonly string[];
 }
+
+/**
+ * Where `serve` publishes the served model's tokenizer files, as a model folder Transformers.js can load:
+ * `--server` clients read the tokenizer from `<base>/referee/model/<served name>/` when not told where it is.
+ */
+export const TOKENIZER_ROUTE = '/v1/referee/model/';
 
 class HttpError extends Error {
   constructor(
@@ -125,6 +133,14 @@ export class CompletionsServer {
     if (path.startsWith('/v1/')) this.authorize(req);
     if (req.method === 'GET' && path === '/v1/models') {
       send(res, 200, { object: 'list', data: [{ id: this.options.servedName, object: 'model', created: 0, owned_by: 'referee' }] });
+      return;
+    }
+    const tokenizerPrefix = `${TOKENIZER_ROUTE}${this.options.servedName}/`;
+    if (req.method === 'GET' && path.startsWith(TOKENIZER_ROUTE)) {
+      const file = path.startsWith(tokenizerPrefix) ? await this.engine.tokenizerFile(path.slice(tokenizerPrefix.length)) : null;
+      if (!file) throw new HttpError(404, `no such file: this server publishes ${tokenizerPrefix}{config.json,tokenizer.json,tokenizer_config.json}`);
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': file.byteLength });
+      res.end(file);
       return;
     }
     if (path === '/v1/score') {

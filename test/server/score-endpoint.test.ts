@@ -4,6 +4,7 @@ import { startServer } from '../../src/cli/serve';
 import type { NodeEngine } from '../../src/engine/node/node-engine';
 import type { CompletionsServer } from '../../src/server/openai-server';
 import { ScoredIdeaLineSchema, ScoredIdeaSchema } from '../../src/scoring/scored-idea';
+import { main as score } from '../../src/cli/score';
 
 /** `POST /v1/score` on `npm run serve`: Referee's own results, whole or as NDJSON lines. */
 const PLANTED = resolve('.fixtures/tiny-planted-qwen2');
@@ -64,5 +65,28 @@ describe('POST /v1/score', () => {
       expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(pattern);
     }
     expect((await post({ model: 'other', ideas: IDEAS })).status).toBe(404);
+  });
+});
+
+describe('the tokenizer serve publishes', () => {
+  it('serves the model folder’s tokenizer files under /v1/referee/model/<served name>/, and nothing else', async () => {
+    const tokenizer = await fetch(`${url}/referee/model/planted/tokenizer_config.json`);
+    expect(tokenizer.status).toBe(200);
+    expect(((await tokenizer.json()) as { chat_template?: string }).chat_template).toContain('im_start');
+    expect((await fetch(`${url}/referee/model/planted/onnx/model_q4.onnx`)).status).toBe(404);
+    expect((await fetch(`${url}/referee/model/other/tokenizer.json`)).status).toBe(404);
+  });
+
+  it('npm run score --server finds it without --tokenizer when the served name is no folder or repo', async () => {
+    let stdout = '';
+    let stderr = '';
+    const code = await score(['--server', url, '--model', 'planted', '-'], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      stdin: async () => new TextEncoder().encode(JSON.stringify({ text: 'Route each token to 2 of 64 experts.' })),
+    });
+    expect(code, stderr).toBe(0);
+    const line = ScoredIdeaLineSchema.parse(JSON.parse(stdout.trim().split('\n')[0]!));
+    expect(line.result!.greedy.score).toBe(7.5);
   });
 });

@@ -9,6 +9,9 @@ import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
 import type { DeviceFigures } from '../device-figures';
 import type { ChatMessage } from '../../scoring/prompt-profiles';
 
+/** The files a client needs to load the model's tokenizer with Transformers.js. */
+export const TOKENIZER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
 /** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
 const NODE_DEVICES = ['cpu', 'webgpu'] as const;
 
@@ -16,6 +19,7 @@ const NODE_DEVICES = ['cpu', 'webgpu'] as const;
 export class NodeEngine implements Engine {
   private scorer: QwenScorer | null = null;
   private loadedInfo: LoadedModel | null = null;
+  private source: Awaited<ReturnType<typeof useModelSource>> | null = null;
 
   async load(request: LoadRequest): Promise<LoadedModel> {
     await this.unload();
@@ -29,6 +33,7 @@ export class NodeEngine implements Engine {
     } catch (error) {
       throw new ModelError('model-not-found', (error as Error).message);
     }
+    this.source = source;
     this.scorer = await loadScorer(source.id, {
       dtype: request.dtype ?? 'q4',
       device: device as (typeof NODE_DEVICES)[number],
@@ -62,6 +67,15 @@ export class NodeEngine implements Engine {
     return this.loaded().lastLogits(text);
   }
 
+  /**
+   * The loaded model's tokenizer files and config (what a `--server` client needs to encode prompts as this
+   * engine does); null for any other file.
+   */
+  async tokenizerFile(name: string): Promise<Uint8Array | null> {
+    if (!TOKENIZER_FILES.includes(name) || !this.source) return null;
+    return this.source.readFile(name);
+  }
+
   measureDevice(): Promise<DeviceFigures> {
     return this.loaded().measureDevice();
   }
@@ -87,6 +101,7 @@ export class NodeEngine implements Engine {
     const scorer = this.scorer;
     this.scorer = null;
     this.loadedInfo = null;
+    this.source = null;
     await scorer?.dispose();
   }
 
