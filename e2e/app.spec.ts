@@ -343,6 +343,19 @@ test('a model that will not fit the storage quota is refused before the download
   await expect(rows(page)).toHaveCount(1);
 });
 
+test('a model that fails to load leaves the one that worked: the page goes back to it, says why, and scores', async ({ page, webgpu }) => {
+  test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
+  await openApp(page, 'tiny-planted-qwen2');
+  await page.getByLabel(/^Model \(a converted folder/).fill('no-such-model');
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('notice')).toHaveText(/The model "no-such-model" could not be found.*Referee went back to tiny-planted-qwen2, the model that was loaded\./, { timeout: SCORE_TIMEOUT });
+  await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: SCORE_TIMEOUT });
+  await expect(page.getByTestId('model-status')).toContainText('tiny-planted-qwen2');
+  await page.getByLabel('Idea (abstract or proposal)').fill('Scored by the model that was kept.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
+});
+
 test('a model chosen in the page loads and scores', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await page.goto('/');

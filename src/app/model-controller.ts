@@ -99,6 +99,8 @@ let loadGeneration = 0;
 let lastRequest: PageLoadRequest | null = null;
 
 export async function loadModel(request: PageLoadRequest): Promise<void> {
+  // The model that works now: if the new one fails, the page goes back to it (from this browser's copy).
+  const working = useReferee.getState().model.state === 'ready' ? lastRequest : null;
   lastRequest = request;
   const generation = ++loadGeneration;
   const current = () => generation === loadGeneration;
@@ -138,7 +140,14 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
       return;
     }
     const convertible = error instanceof ModelError && error.code === 'checkpoint-not-converted' ? { convertible: request.source } : {};
-    setModel({ state: 'error', message: explainLoadError(request.source, error), ...convertible });
+    const message = explainLoadError(request.source, error);
+    if (working && current() && !convertible.convertible) {
+      // Loading another model replaced the worker: load the one that worked again, and say what happened.
+      useReferee.getState().setNotice({ kind: 'error', text: `${message} Referee went back to ${working.source}, the model that was loaded.` });
+      await loadModel(working);
+      return;
+    }
+    setModel({ state: 'error', message, ...convertible });
   }
 }
 
