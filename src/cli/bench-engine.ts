@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { ForwardTrace } from '../engine/decoder';
 import { loadScorer } from '../engine/load-scorer';
+import { attributionUnits, withoutUnit } from '../scoring/attribution';
 import { plantedCheckpoint } from '../fixtures/planted';
 import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
@@ -163,6 +164,61 @@ export async function benchEngine(options: { ideas: number; words: number; dtype
     console.log(
       `Scorer vs bare onnxruntime loop of the same ${passes} forward passes (3 rounds): ${scorerMs.toFixed(0)} ms vs ${ortMs.toFixed(0)} ms = ${(scorerMs / ortMs).toFixed(3)}× (target ≤ 1.05×)`,
     );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `npm run bench -- --suite attribution`: on the same mid-size model, one leave-one-out attribution of
+ * `sentences`-sentence ideas against the N + 1 independent scorings it stands for, alternated in one run.
+ */
+export async function benchAttribution(options: { ideas: number; sentences: number }): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'referee-bench-attribution-'));
+  try {
+    process.stderr.write('bench: building a hidden-512, 8-layer model (q4)…\n');
+    await buildMidModel(root, 'q4');
+    Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: `${root}/` });
+    const scorer = await loadScorer('bench-mid', { dtype: 'q4', device: 'cpu' });
+    const ideas = Array.from({ length: options.ideas }, (_, seed) => ({
+      title: `Idea ${seed}`,
+      // Capitalised: a sentence break needs an upper-case start after the full stop.
+      text: Array.from({ length: options.sentences }, (_, s) => {
+        const words = benchIdea(seed * 31 + s, 14).text;
+        return words[0]!.toUpperCase() + words.slice(1);
+      }).join(' '),
+    }));
+    await scorer.score(benchIdea(999, 60)); // warm-up and the prefix prefill
+    let attributionMs = 0;
+    let independentMs = 0;
+    let attributionTokens = 0;
+    let independentTokens = 0;
+    let units = 0;
+    for (const idea of ideas) {
+      let started = performance.now();
+      const outcome = await scorer.attribute(idea);
+      attributionMs += performance.now() - started;
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      const attribution = outcome.result.attribution!;
+      units += attribution.length;
+      const promptTokens = outcome.result.provenance.tokens.prompt;
+      // Tokens prefilled: the full scoring's, the full prompt's cache (past the instruction prefix), each variant's past its reuse.
+      attributionTokens += 2 * outcome.result.provenance.tokens.prefilled + attribution.reduce((n, u) => n + (promptTokens - u.reusedTokens), 0);
+      started = performance.now();
+      const variants = [idea, ...attributionUnits(idea).map((u) => withoutUnit(idea, u)).filter((v) => v.text.trim() !== '')];
+      for (const variant of variants) {
+        const alone = await scorer.score(variant);
+        if (!alone.ok) throw new Error(alone.error.message);
+        independentTokens += alone.result.provenance.tokens.prefilled;
+      }
+      independentMs += performance.now() - started;
+    }
+    await scorer.dispose();
+    console.log(`\nLeave-one-out attribution of ${options.ideas} ideas of ${options.sentences} sentences plus a title (${units} units), hidden 512 × 8 layers, q4, onnxruntime-node CPU`);
+    console.log('way                           | ms per idea | tokens prefilled per idea (about)');
+    console.log(`attribution (cache reused)    | ${(attributionMs / options.ideas).toFixed(0).padStart(11)} | ${(attributionTokens / options.ideas).toFixed(0)}`);
+    console.log(`N + 1 independent scorings    | ${(independentMs / options.ideas).toFixed(0).padStart(11)} | ${(independentTokens / options.ideas).toFixed(0)}`);
+    console.log(`ratio: ${(attributionMs / independentMs).toFixed(2)}× the time (target ≤ 0.6×)`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

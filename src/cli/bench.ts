@@ -6,7 +6,7 @@ import { benchBrowser7B, printBrowser7B, type Weights } from './bench-browser-7b
 import { benchServer } from './bench-server';
 import { benchPage, printPage } from './bench-page';
 import { convertInBrowser, type BrowserConvertStats } from './bench-browser-convert';
-import { benchEngine } from './bench-engine';
+import { benchAttribution, benchEngine } from './bench-engine';
 import { benchWebgpu } from './bench-webgpu';
 import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
 import { DTYPES, type Dtype, type QuantizedDtype } from '../models/types';
@@ -51,6 +51,10 @@ async function main(): Promise<void> {
     const repeats = Number(values.repeats);
     if (!Number.isInteger(repeats) || repeats < 0) throw new Error('--repeats takes a whole number ≥ 0');
     printDevice(await benchDevice({ model: values.model, dtype: dtype as Dtype, device: values.device, repeats }), `npm run bench -- ${process.argv.slice(2).join(' ')}`);
+    return;
+  }
+  if (values.suite === 'attribution') {
+    await benchAttribution({ ideas: Number(values.ideas ?? 4), sentences: 10 });
     return;
   }
   if (values.suite === 'engine' || values.suite === 'all') {

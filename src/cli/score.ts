@@ -31,6 +31,8 @@ Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (inpu
   --counterfactual-points <x>   a change that counts as moved, in score points (default 0.5)
   --counterfactual-p-accept <x> a change that counts as moved, in P(accept) (default 0.1)
   --fail-steered       with --counterfactual: an idea that passes only with its flagged text fails
+  --attribute          add leave-one-out attribution to each line: the idea scored again without its title and
+                       without each sentence, with what each adds (delta greedy, expected, P(accept))
   --tokenize-specials-in-text   encode control-token strings in ideas as control tokens, as the paper's
                        scripts do (exact replication only: an idea can then write the reviewer's answer)
   --format <f>         jsonl | json | csv | text (default: from the file name or content)
@@ -95,7 +97,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       counterfactual: args.counterfactual,
     };
     await scoreConcurrently(
-      (idea) => scorer.score(idea, options),
+      (idea) => (args.attribute ? scorer.attribute(idea, options) : scorer.score(idea, options)),
       todo.map((t) => t.idea),
       args.concurrency,
       (position, outcome) => {
@@ -181,6 +183,7 @@ function parse(argv: string[]) {
       'counterfactual-points': { type: 'string' },
       'counterfactual-p-accept': { type: 'string' },
       'fail-steered': { type: 'boolean', default: false },
+      attribute: { type: 'boolean', default: false },
       concurrency: { type: 'string' },
       output: { type: 'string' },
     },
@@ -218,6 +221,7 @@ function parseValid(values: Record<string, string | boolean | undefined>, positi
     output: values.output as string | undefined,
     counterfactual,
     failSteered: values['fail-steered'] === true,
+    attribute: values.attribute === true,
     input: positionals[0]!,
     decideBy: choice<DecisionStatistic>(
       '--decide-by',

@@ -3,6 +3,7 @@ import type { ChatTokenizer } from '../engine/prompt-tokens';
 import { CompletionsClient } from '../engine/remote/completions-client';
 import { TOKENIZER_ROUTE } from '../server/openai-server';
 import { RemoteScorer } from '../engine/remote/remote-scorer';
+import { attributeByScoring } from '../engine/attribute-by-scoring';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
 import { useModelSource } from '../models/node/model-source';
 import type { Dtype } from '../models/types';
@@ -13,6 +14,8 @@ import { loadCommandEngine, type CliIo } from './cli-support';
 /** What the scoring commands score with: the engine in this process, or a completions server. */
 export interface CommandScorer {
   score(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome>;
+  /** The score with leave-one-out attribution (locally with cache reuse; through a server by plain scorings). */
+  attribute(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome>;
   prompt(idea: IdeaInput, profile: PromptProfileId): Promise<string>;
   close(): Promise<void>;
   /** The model as provenance names it. */
@@ -48,6 +51,7 @@ export async function openScorer(command: string, io: CliIo, choice: ScorerChoic
     const info = engine.info;
     return {
       score: (idea, options) => engine.score(idea, options),
+      attribute: (idea, options) => engine.attribute(idea, options),
       prompt: (idea, profile) => engine.prompt(idea, profile),
       close: () => engine.unload(),
       model: { id: info.id, revision: info.revision, dtype: info.dtype, device: info.device },
@@ -78,5 +82,8 @@ export async function openScorer(command: string, io: CliIo, choice: ScorerChoic
   const client = new CompletionsClient({ baseUrl: choice.server, model: choice.model, ...(key ? { apiKey: key } : {}) });
   const model = { id: choice.model, revision: null, dtype: 'server', device: choice.server };
   const remote = new RemoteScorer(client, tokenizer, model, (warning) => io.stderr(`${command}: warning: ${warning}\n`));
-  return { score: (idea, options) => remote.score(idea, options), prompt: (idea, profile) => remote.prompt(idea, profile), close: async () => {}, model };
+  return {
+    score: (idea, options) => remote.score(idea, options),
+    attribute: (idea, options) => attributeByScoring((i, o) => remote.score(i, o), idea, options),
+    prompt: (idea, profile) => remote.prompt(idea, profile), close: async () => {}, model };
 }

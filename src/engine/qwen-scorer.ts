@@ -1,10 +1,11 @@
 import { BOX_OPENING, parseBoxedScore } from '../scoring/boxed-score';
+import { attributionUnits, unitDelta, withoutUnit } from '../scoring/attribution';
 import { deviceFigures, MEASURE_IDEA, PASSES_PER_IDEA, type DeviceFigures } from './device-figures';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import { DEFAULT_DECISION, makeDistribution } from '../scoring/score-stats';
 import { buildScoreResult, type ScoreParts } from './score-result';
-import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
+import type { AttributionUnit, IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, logSumExp, type CausalLm, type KvCache } from './decoder';
 import type { KvCacheOps } from './kv-cache-ops';
@@ -231,6 +232,62 @@ export class QwenScorer implements Scorer {
     return run;
   }
 
+  /**
+   * The idea's score with leave-one-out attribution (src/scoring/attribution.ts): the idea is scored again
+   * without each unit (its title, each sentence), every variant going on from the full prompt's cache up to
+   * the longest common token prefix of the two prompts (compared id by id), so a late sentence costs only the
+   * prompt after it. Units whose removal would leave no text are not reported.
+   */
+  attribute(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    const run = this.queue.then(() => this.attributeNow(idea, { ...DEFAULT_SCORE_OPTIONS, ...options }));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async attributeNow(idea: IdeaInput, options: ScoreOptions): Promise<ScoreOutcome> {
+    try {
+      const full = await this.scoreIdea(idea, options);
+      const fullIds = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, idea), options.tokenizeSpecialsInText);
+      // The full prompt's cache, prefilled once over the instruction prefix (where caches can be cut).
+      let fullCache: KvCache | null = null;
+      let floor = 0;
+      if (this.decoder.kv.canReshape && options.reusePrefix) {
+        const prefix = await this.prefix(options.profile);
+        const past = startsWithTokens(fullIds, prefix.tokens) ? { cache: prefix.cache, length: prefix.tokens.length } : null;
+        floor = past?.length ?? 0;
+        fullCache = (await this.decoder.forward(fullIds.slice(floor), past, 1)).cache;
+      }
+      const attribution: AttributionUnit[] = [];
+      try {
+        for (const unit of attributionUnits(idea)) {
+          const variant = withoutUnit(idea, unit);
+          if (variant.text.trim() === '') continue;
+          const ids = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, variant), options.tokenizeSpecialsInText);
+          let common = 0;
+          while (common < fullIds.length && common < ids.length - 1 && fullIds[common] === ids[common]) common++;
+          const start = fullCache && common > floor ? { cache: await this.decoder.kv.truncate(fullCache, common), length: common } : undefined;
+          let without: ScoreResult;
+          try {
+            without = await this.scoreText(variant, options, start);
+          } finally {
+            if (start) disposeCache(start.cache);
+          }
+          attribution.push({
+            ...unit,
+            without: { greedy: without.greedy.score, expected: without.expected, pAbove: without.pAbove, coverage: without.distribution.coverage },
+            delta: unitDelta(full, without),
+            reusedTokens: without.provenance.tokens.reusedPrefix,
+          });
+        }
+      } finally {
+        if (fullCache) disposeCache(fullCache);
+      }
+      return { ok: true, result: { ...full, attribution } };
+    } catch (error) {
+      return { ok: false, error: toIdeaError(error) };
+    }
+  }
+
   scoreAll(ideas: readonly IdeaInput[], options: Partial<ScoreOptions> & ScoreAllHooks = {}): Promise<ScoreOutcome[]> {
     return scoreInOrder((idea, o) => this.score(idea, o), ideas, options);
   }
@@ -269,7 +326,11 @@ export class QwenScorer implements Scorer {
     return scoreWithSignals(idea, options, this.prompts.controlStrings, (text) => this.scoreText(text, options));
   }
 
-  private async scoreText(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
+  /**
+   * @param start a cache of the first tokens of this idea's prompt (the caller checked them token by token), to
+   *   go on from instead of the instruction prefix: attribution's variants start from the full idea's cache.
+   */
+  private async scoreText(idea: IdeaInput, options: ScoreOptions, start?: { cache: KvCache; length: number }): Promise<ScoreResult> {
     const started = Date.now();
     if (typeof idea.text !== 'string' || idea.text.trim() === '') {
       throw new IdeaRejected('empty-idea', 'The idea is empty: give its text (an abstract or proposal).');
@@ -285,8 +346,8 @@ export class QwenScorer implements Scorer {
       );
     }
 
-    let past: { cache: KvCache; length: number } | null = null;
-    if (options.reusePrefix) {
+    let past: { cache: KvCache; length: number } | null = start ?? null;
+    if (!past && options.reusePrefix) {
       const prefix = await this.prefix(options.profile);
       if (startsWithTokens(promptIds, prefix.tokens)) past = { cache: prefix.cache, length: prefix.tokens.length };
     }

@@ -72,6 +72,21 @@ export const CounterfactualSchema = z.object({
   moved: z.boolean(),
 });
 
+/** One unit of leave-one-out attribution (src/scoring/attribution.ts): the idea scored without it. */
+export const AttributionUnitSchema = z.object({
+  kind: z.enum(['title', 'sentence']),
+  /** Offsets of the unit in the text (for the title, in the title); end exclusive. */
+  start: z.number().int(),
+  end: z.number().int(),
+  text: z.string(),
+  /** The idea without this unit. */
+  without: z.object({ greedy: z.number().nullable(), expected: z.number().nullable(), pAbove: probability, coverage: probability }),
+  /** Full minus without: what the unit adds. */
+  delta: z.object({ greedy: z.number().nullable(), expected: z.number().nullable(), pAbove: z.number() }),
+  /** Prompt tokens whose cache came from the full idea's prompt (its longest common token prefix). */
+  reusedTokens: z.number().int(),
+});
+
 export const ScoreResultSchema = z.object({
   /** The paper's number: greedy decoding parsed with the original rule; null is "no score". */
   greedy: z.object({ score: z.number().nullable(), answer: z.string() }),
@@ -86,6 +101,8 @@ export const ScoreResultSchema = z.object({
   /** Signs that the text is written at the reviewer (src/scoring/gaming-signals.ts); they never change the score. */
   signals: z.array(SignalSchema).optional(),
   counterfactual: CounterfactualSchema.optional(),
+  /** Leave-one-out attribution, when asked for (`npm run score -- --attribute`). */
+  attribution: z.array(AttributionUnitSchema).optional(),
 });
 
 export const IdeaErrorSchema = z.object({ code: z.string(), message: z.string() });
@@ -120,6 +137,7 @@ export const ExportSchema = z.object({
 
 export type ScoreResult = z.infer<typeof ScoreResultSchema>;
 export type Counterfactual = z.infer<typeof CounterfactualSchema>;
+export type AttributionUnit = z.infer<typeof AttributionUnitSchema>;
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 export type ScoredIdea = z.infer<typeof ScoredIdeaSchema>;
 export type IdeaError = z.infer<typeof IdeaErrorSchema>;

@@ -65,6 +65,20 @@ describe('npm run score', () => {
     expect(lines[0]!.result!.provenance.model.dtype).toBe('q4');
   });
 
+  it('--attribute adds the leave-one-out attribution to each schema-valid line', async () => {
+    const idea = { title: 'Sparse experts', text: 'Route each token to 2 of 64 experts. It keeps the compute of a small model.' };
+    const { code, lines } = await run(['--model', PLANTED, '--attribute', '-'], `${JSON.stringify(idea)}\n`);
+    expect(code).toBe(0);
+    const attribution = lines[0]!.result!.attribution!;
+    expect(attribution.map((u) => [u.kind, u.text])).toEqual([
+      ['title', 'Sparse experts'],
+      ['sentence', 'Route each token to 2 of 64 experts. '],
+      ['sentence', 'It keeps the compute of a small model.'],
+    ]);
+    // The planted model answers 7.5 whatever the idea: no unit moves it.
+    for (const unit of attribution) expect(unit.delta).toEqual({ greedy: 0, expected: expect.closeTo(0, 5), pAbove: expect.closeTo(0, 5) });
+  });
+
   it('--filter keeps only passing or failing ideas; threshold, comparison and profile are honoured', async () => {
     const ideas = 'A.\n\nB.\n';
     expect((await run(['--model', PLANTED, '--filter', 'pass', '-'], ideas)).lines).toHaveLength(2);

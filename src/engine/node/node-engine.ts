@@ -59,6 +59,11 @@ export class NodeEngine implements Engine {
     return this.loaded().score(idea, options);
   }
 
+  /** The score with leave-one-out attribution (QwenScorer.attribute). */
+  async attribute(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome> {
+    return this.loaded().attribute(idea, options);
+  }
+
   async prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string> {
     return this.loaded().prompt(idea, profile);
   }
