@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { generateFixtures } from '../src/cli/fixtures';
 import { loadScorer } from '../src/engine/load-scorer';
 import { greedyWithCache, loadConverted } from '../test/support/tjs-node';
-import { FIVE_IDEAS, VARIED_DTYPE } from './ideas';
+import { ATTRIBUTION_IDEA, FIVE_IDEAS, VARIED_DTYPE } from './ideas';
 import { DTYPES } from '../src/models/types';
 
 export const PROBE_TEXT = 'Hello';
@@ -32,7 +32,10 @@ export default async function globalSetup(): Promise<void> {
   // The five ideas the app test pastes, scored by the engine in Node on the varied model.
   const scorer = await loadScorer('tiny-varied-qwen2', { dtype: VARIED_DTYPE, device: 'cpu' });
   const outcomes = await scorer.scoreAll(FIVE_IDEAS.map((text) => ({ text })));
+  const attributed = await scorer.attribute(ATTRIBUTION_IDEA);
   await scorer.dispose();
+  if (!attributed.ok) throw new Error(`global setup: ${attributed.error.message}`);
+  await writeFile(join(fixtures, 'tiny-varied-qwen2', 'expected-attribution.json'), JSON.stringify(attributed.result.attribution));
   const scores = outcomes.map((o) => {
     if (!o.ok) throw new Error(`global setup: ${o.error.message}`);
     return { greedy: o.result.greedy.score, expected: o.result.expected, pAbove: o.result.pAbove };

@@ -1,6 +1,7 @@
 import { memo, useState } from 'react';
 import { withSettings, type IdeaEntry } from '../scoring/idea-list';
 import type { DecisionSettings } from '../scoring/score-stats';
+import { AttributionView } from './AttributionView';
 import { CollapsibleText } from './CollapsibleText';
 import { DistributionChart } from './DistributionChart';
 import { CalibratedPAccept } from './evaluate/CalibratedPAccept';
@@ -27,7 +28,7 @@ export interface IdeaRowProps {
 
 /** One idea in the table: its text (editable), scores, chart and actions; measured by the virtualizer. */
 export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure, settings }: IdeaRowProps) {
-  const { queue, removeIdea, editIdea, toggleCompare } = useReferee.getState();
+  const { queue, explain, removeIdea, editIdea, toggleCompare } = useReferee.getState();
   const inCompare = useReferee((s) => s.compare.includes(idea.id));
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState({ title: idea.title ?? '', text: idea.text });
@@ -65,6 +66,7 @@ export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure
               <MarkedText text={idea.text} field="text" signals={signals} />
             </CollapsibleText>
             <SignalsBadge signals={signals} result={result} />
+            {idea.result?.attribution && <AttributionView attribution={idea.result.attribution} stale={idea.stale === true} />}
           </>
         )}
         <span className={`status ${idea.status}`} data-testid="status">
@@ -99,6 +101,15 @@ export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure
       <td className="row-actions">
         <button type="button" onClick={() => queue([idea.id])} disabled={idea.status === 'queued' || idea.status === 'scoring'} aria-label={`Score ${name}`}>
           {idea.result || idea.error ? 'Re-score' : 'Score'}
+        </button>
+        <button
+          type="button"
+          onClick={() => explain([idea.id])}
+          disabled={!idea.result || idea.status === 'queued' || idea.status === 'scoring'}
+          aria-label={`Explain ${name}`}
+          title="Score the idea again without each sentence (and its title) to see what each adds"
+        >
+          {idea.status === 'queued' && idea.explain ? 'Explaining…' : 'Explain'}
         </button>
         <button type="button" onClick={() => setEditing(true)} aria-label={`Edit ${name}`}>
           Edit

@@ -19,6 +19,7 @@ export const ideasQueue: ScoringQueue = {
         decision: settings,
         tokenizeSpecialsInText: settings.tokenizeSpecialsInText ?? false,
         counterfactual: settings.counterfactual ? { ...DEFAULT_COUNTERFACTUAL_THRESHOLD, points: settings.counterfactualPoints ?? DEFAULT_COUNTERFACTUAL_THRESHOLD.points } : null,
+        attribute: entry.explain === true,
       },
       markScoring: () => useReferee.getState().markScoring(entry.id),
       requeue: () => useReferee.getState().requeue(entry.id),

@@ -54,6 +54,8 @@ export interface RefereeState {
   editIdea(id: string, patch: { title?: string; text: string }): void;
   removeIdea(id: string): void;
   queue(ids: readonly string[]): void;
+  /** Queues ideas to be scored with leave-one-out attribution ("Explain"). */
+  explain(ids: readonly string[]): void;
   cancelQueue(): void;
   markScoring(id: string): void;
   /** Puts an idea that was being scored back in the queue (its run was cut short). */
@@ -119,15 +121,33 @@ export const useReferee = create<RefereeState>()(
       queue: (ids) =>
         setState((s) => {
           const wanted = new Set(ids);
-          return { ideas: s.ideas.map((i) => (wanted.has(i.id) && i.status !== 'scoring' && i.status !== 'queued' ? { ...i, status: 'queued' } : i)) };
+          return {
+            ideas: s.ideas.map((i) => {
+              if (!wanted.has(i.id) || i.status === 'scoring' || i.status === 'queued') return i;
+              const { explain: _explain, ...rest } = i;
+              return { ...rest, status: 'queued' };
+            }),
+          };
         }),
-      cancelQueue: () => setState((s) => ({ ideas: s.ideas.map((i) => (i.status === 'queued' ? { ...i, status: i.result ? 'scored' : 'draft' } : i)) })),
+      explain: (ids) =>
+        setState((s) => {
+          const wanted = new Set(ids);
+          return { ideas: s.ideas.map((i) => (wanted.has(i.id) && i.status !== 'scoring' && i.status !== 'queued' ? { ...i, status: 'queued', explain: true } : i)) };
+        }),
+      cancelQueue: () =>
+        setState((s) => ({
+          ideas: s.ideas.map((i) => {
+            if (i.status !== 'queued') return i;
+            const { explain: _explain, ...rest } = i;
+            return { ...rest, status: i.result ? 'scored' : 'draft' };
+          }),
+        })),
       markScoring: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => ({ ...i, status: 'scoring' })) })),
       requeue: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => (i.status === 'scoring' ? { ...i, status: 'queued' } : i)) })),
       finish: (id, outcome, scored) =>
         setState((s) => ({
           ideas: mapIdea(s.ideas, id, (i) => {
-            const { error: _e, result: _r, stale: _s, ...rest } = i;
+            const { error: _e, result: _r, stale: _s, explain: _x, ...rest } = i;
             const changed = i.text !== scored.text || i.title !== scored.title;
             const status = i.status === 'scoring' ? (outcome.ok ? 'scored' : 'failed') : i.status;
             return outcome.ok

@@ -12,13 +12,13 @@ export async function attributeByScoring(
   idea: IdeaInput,
   options: Partial<ScoreOptions>,
 ): Promise<ScoreOutcome> {
-  const full = await score(idea, options);
+  const full = await score(idea, { ...options, attribute: false });
   if (!full.ok) return full;
   const attribution: AttributionUnit[] = [];
   for (const unit of attributionUnits(idea)) {
     const variant = withoutUnit(idea, unit);
     if (variant.text.trim() === '') continue;
-    const without = await score(variant, { ...options, counterfactual: null });
+    const without = await score(variant, { ...options, counterfactual: null, attribute: false });
     if (!without.ok) return without;
     const r = without.result;
     attribution.push({

@@ -27,6 +27,7 @@ export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
   readoutMaxForwards: 32,
   tokenizeSpecialsInText: false,
   counterfactual: null,
+  attribute: false,
 };
 
 /** Tokens the readout may still need after the prompt: `\boxed{`, up to six characters and `}`. */
@@ -300,6 +301,7 @@ export class QwenScorer implements Scorer {
   }
 
   private async scoreNow(idea: IdeaInput, options: ScoreOptions): Promise<ScoreOutcome> {
+    if (options.attribute) return this.attributeNow(idea, options);
     try {
       return { ok: true, result: await this.scoreIdea(idea, options) };
     } catch (error) {

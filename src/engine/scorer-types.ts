@@ -51,6 +51,8 @@ export interface ScoreOptions {
   readonly tokenizeSpecialsInText: boolean;
   /** Score the idea again without its flagged spans and report the change (costs a second scoring); null: off. */
   readonly counterfactual: CounterfactualThreshold | null;
+  /** Add leave-one-out attribution (src/scoring/attribution.ts): a scoring per title and sentence more. */
+  readonly attribute: boolean;
 }
 
 /** The change that marks a result as moved by its flagged text. */

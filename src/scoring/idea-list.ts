@@ -15,6 +15,8 @@ export interface IdeaEntry {
   readonly error?: IdeaError;
   /** Edited after it was scored: the score shown is of the older text. */
   readonly stale?: boolean;
+  /** Queued to be explained: scored with leave-one-out attribution (src/scoring/attribution.ts). */
+  readonly explain?: boolean;
 }
 
 export interface ListSettings extends DecisionSettings {

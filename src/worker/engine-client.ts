@@ -1,6 +1,7 @@
 import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadProgress, LoadRequest } from '../engine/engine';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
 import type { DeviceFigures } from '../engine/device-figures';
+import { attributionUnits } from '../scoring/attribution';
 import { ModelError } from '../models/model-error';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
@@ -114,7 +115,9 @@ export class EngineClient implements Engine {
     let session: WorkerSession<Engine> | null = null;
     try {
       await this.ensureLoaded();
-      const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, worstCasePasses(options.maxNewTokens, options.readoutMaxForwards));
+      // An attribution is a scoring per unit more (and its pace per pass is not a scoring's).
+      const scorings = options.attribute ? attributionUnits(idea).length + 2 : 1;
+      const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, scorings * worstCasePasses(options.maxNewTokens, options.readoutMaxForwards));
       const started = performance.now();
       const outcome = await this.worker.call((s) => {
         session = s;
@@ -125,7 +128,7 @@ export class EngineClient implements Engine {
         return { ok: false, error: { code: 'model-error', message: hungRunMessage(bound) } };
       }
       if (outcome.ok) {
-        this.slowestPace = slowerPace(this.slowestPace, { milliseconds: performance.now() - started, forwardPasses: outcome.result.provenance.forwardPasses });
+        if (scorings === 1) this.slowestPace = slowerPace(this.slowestPace, { milliseconds: performance.now() - started, forwardPasses: outcome.result.provenance.forwardPasses });
       } else if (outcome.error.code === 'model-error') {
         (session as WorkerSession<Engine> | null)?.stop();
       }

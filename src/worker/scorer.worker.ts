@@ -18,6 +18,7 @@ import { RemoteScorer } from '../engine/remote/remote-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import { InferenceSession, ORT_BUILD, Tensor } from '../engine/browser/ort-runtime';
 import { OnnxKvCacheOps, type OrtForKvOps } from '../engine/onnx-kv-cache-ops';
+import { attributeByScoring } from '../engine/attribute-by-scoring';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
 import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
 import { fetchModelFiles } from '../models/browser/model-download';
@@ -203,7 +204,10 @@ const engine: Engine = {
     };
   },
   async score(idea, options) {
-    return remote ? remote.scorer.score(idea, options) : loaded().score(idea, options);
+    if (!remote) return loaded().score(idea, options);
+    const server = remote.scorer;
+    // Through a server the variants are plain scorings (no cache to reuse there).
+    return options?.attribute ? attributeByScoring((i, o) => server.score(i, { ...o, attribute: false }), idea, options) : server.score(idea, options);
   },
   async prompt(idea, profile) {
     return remote ? remote.scorer.prompt(idea, profile) : loaded().prompt(idea, profile);
