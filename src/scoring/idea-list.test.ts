@@ -41,7 +41,7 @@ describe('the list export', () => {
     expect(csv.startsWith('\uFEFFid,title,text,status,')).toBe(true);
     const lines = csv.slice(1).trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[1]).toBe(`x,"'=HYPERLINK(""http://evil.example"",""click"")",'+1 cell,draft,,,,,,,,,,,,,,,`);
+    expect(lines[1]).toBe(`x,"'=HYPERLINK(""http://evil.example"",""click"")",'+1 cell,draft,,,,,,,,,,,,,,,,,`);
     expect(lines[2]).toMatch(/^y,,'-2\+3,draft,/);
     expect(lines[3]).toMatch(/^z,,'@SUM\(A1\),draft,/);
     expect(lines[4]).toMatch(/^w,,Ünïcödé — fine,draft,/);
@@ -64,5 +64,20 @@ describe('the queue’s progress', () => {
     // Before the first score, the device's measured pace (seconds per typical idea); measured scores win after.
     expect(queueProgress(list.slice(2), 1.5)).toEqual({ scored: 0, waiting: 2, secondsLeft: 3 });
     expect(queueProgress(list, 1.5)).toEqual({ scored: 2, waiting: 2, secondsLeft: 6 });
+  });
+});
+
+describe('CSV export of an explained idea', () => {
+  it('names the part that raises P(accept) most and the one that lowers it most, with their Δ', () => {
+    const base = scoreResultOf([{ score: 7, probability: 1 }], 7, { id: 'm', revision: null, dtype: 'q4', device: 'wasm' }, '2026-12-07T00:00:00.000Z');
+    const unit = (text: string, delta: number) => ({
+      kind: 'sentence' as const, start: 0, end: text.length, text, reusedTokens: 0,
+      without: { greedy: 7, expected: 7, pAbove: 0.5, coverage: 1 },
+      delta: { greedy: 0, expected: 0, pAbove: delta },
+    });
+    const entry: IdeaEntry = { id: 'a', text: 'x', status: 'scored', result: { ...base, attribution: [unit('Helps. ', 0.25), unit('Hurts. ', -0.125), unit('Neutral.', 0)] } };
+    const [header, row] = exportCsv([entry], DEFAULT_DECISION).replace('\uFEFF', '').split('\n');
+    expect(header).toMatch(/,raises_most,lowers_most$/);
+    expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\)$/);
   });
 });

@@ -2,7 +2,7 @@ import { calibratedPAccept, describeCalibrator } from './calibrator';
 import type { Calibrator } from './calibrator-schema';
 import type { IdeaInput } from './idea-input';
 import { decide, pAbove, type DecisionSettings } from './score-stats';
-import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
+import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type AttributionUnit, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
 import type { PromptProfileId } from './prompt-profiles';
 
 /** An idea in the page's list, with where it stands. */
@@ -77,7 +77,7 @@ export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSet
     .join('');
 }
 
-const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved'];
+const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved', 'raises_most', 'lowers_most'];
 
 /**
  * One CSV cell. Text that a spreadsheet would run as a formula (a cell that begins with =, +, -, @, a tab or
@@ -91,6 +91,14 @@ function csvCell(value: unknown): string {
 
 /** Excel reads a CSV as UTF-8 only when it starts with a byte-order mark. */
 const UTF8_BOM = '\uFEFF';
+
+/** From an attribution, the part that raises P(accept) most and the one that lowers it most, with their Δ. */
+function mostMoving(attribution: readonly AttributionUnit[] | undefined): [string, string] {
+  if (!attribution?.length) return ['', ''];
+  const ranked = [...attribution].sort((a, b) => b.delta.pAbove - a.delta.pAbove);
+  const describe = (u: AttributionUnit | undefined) => (u ? `${u.text.trim()} (${u.delta.pAbove >= 0 ? '+' : ''}${u.delta.pAbove.toFixed(4)})` : '');
+  return [describe(ranked[0]!.delta.pAbove > 0 ? ranked[0] : undefined), describe(ranked.at(-1)!.delta.pAbove < 0 ? ranked.at(-1) : undefined)];
+}
 
 /** A flat table for spreadsheets (the distribution stays in the JSON export); calibrated columns only with a calibrator. */
 export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
@@ -117,6 +125,7 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
       idea.error?.message,
       r?.signals?.map((signal) => (signal.excerpt ? `${signal.label}: ${signal.excerpt}` : signal.label)).join('; '),
       r?.counterfactual ? (r.counterfactual.moved ? 'yes' : 'no') : '',
+      ...mostMoving(r?.attribution),
       ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
     ].map(csvCell);
   });
