@@ -8,7 +8,7 @@ import { CachedModels } from './CachedModels';
 import { ServerSource } from './ServerSource';
 import { suggestConversion } from './conversion-controller';
 import { filesFromDrop, filesFromPicker } from '../models/browser/local-model';
-import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel } from './model-controller';
+import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel, useThisTab } from './model-controller';
 import { useReferee } from './store';
 
 /** How the weights reached the runtime, in words (LoadedModel.weightsRead). */
@@ -86,6 +86,15 @@ export function ModelPanel() {
           </div>
         )}
         {model.state === 'cancelled' && <p data-testid="model-cancelled">{model.message}</p>}
+        {model.state === 'elsewhere' && (
+          <p data-testid="model-elsewhere">
+            The model is loaded in another Referee tab, so this one loads none: a browser holds it once. Ideas queued here wait
+            until this tab has it.{' '}
+            <button type="button" onClick={() => void useThisTab()}>
+              Use this tab
+            </button>
+          </p>
+        )}
         {model.state === 'ready' && (
           <>
             <p>

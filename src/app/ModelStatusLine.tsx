@@ -12,7 +12,9 @@ export function ModelStatusLine() {
           ? 'The model did not load'
           : model.state === 'cancelled'
             ? 'Download paused'
-            : 'No model loaded';
+            : model.state === 'elsewhere'
+              ? 'The model is in another tab'
+              : 'No model loaded';
   return (
     <p className={`model-line ${model.state}`} data-testid="model-line">
       <span className="dot" aria-hidden="true" /> {text}{' '}

@@ -7,6 +7,7 @@ import { keepLocalModel, type FileWithPath } from '../models/browser/local-model
 import { isModelKept } from '../models/browser/model-cache';
 import { ModelError } from '../models/model-error';
 import { startQueueRunner } from './queue-runner';
+import { holdModelLock, whenModelLockLost } from './model-lock';
 import { evaluationQueue, ideasQueue } from './scoring-queues';
 import { describeDownload, formatBytes, TransferRate } from '../models/download-progress';
 import { useReferee, type ModelStatus } from './store';
@@ -98,7 +99,28 @@ let loadGeneration = 0;
 /** The last model asked for (loaded or not): the Backend setting reloads it. */
 let lastRequest: PageLoadRequest | null = null;
 
+/** Moves the model to this tab: takes it from the tab that holds it, then loads the model asked for last. */
+export async function useThisTab(): Promise<void> {
+  await holdModelLock({ steal: true });
+  const again = lastRequest ?? useReferee.getState().lastModel;
+  if (again) await loadModel(again);
+  else useReferee.getState().setModel({ state: 'idle' });
+}
+
+// Another tab took the model: release this tab's copy (its worker) and say where the model is.
+whenModelLockLost(() => {
+  loadGeneration++;
+  void engine.unload();
+  useReferee.getState().setModel({ state: 'elsewhere' });
+});
+
 export async function loadModel(request: PageLoadRequest): Promise<void> {
+  // A page-side model (not a server) is held by one tab at a time.
+  if (!request.server && (await holdModelLock({ steal: false })) === 'elsewhere') {
+    lastRequest = request;
+    useReferee.getState().setModel({ state: 'elsewhere' });
+    return;
+  }
   // The model that works now: if the new one fails, the page goes back to it (from this browser's copy).
   const working = useReferee.getState().model.state === 'ready' ? lastRequest : null;
   lastRequest = request;
