@@ -183,7 +183,7 @@ test.describe('the Referee app', () => {
     await page.getByRole('button', { name: 'Clear the list' }).click();
     await expect(rows(page)).toHaveCount(0);
     await page.getByLabel(/Import a file/).setInputFiles(file!);
-    await expect(page.getByTestId('notice')).toHaveText(/Restored 2 ideas/);
+    await expect(page.getByTestId('notice')).toHaveText(/Restored 2 ideas from .*: 2 added, 0 updated .*, 0 already in the list kept as they were\./);
     await expect(rows(page)).toHaveCount(2);
 
     const [again] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON', exact: true }).click()]);

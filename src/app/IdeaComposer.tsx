@@ -1,3 +1,4 @@
+import { restoreInto } from '../scoring/idea-list';
 import { useId, useState, type FormEvent } from 'react';
 import { parseIdeas } from '../scoring/idea-input';
 import { describeProblems, problemSummary } from '../scoring/list-file';
@@ -71,9 +72,14 @@ export function IdeaComposer() {
       const content = await listFiles().read(file);
       const { ideas, replaceIdeas } = useReferee.getState();
       if (content.kind === 'export') {
-        const incoming = new Set(content.entries.map((e) => e.id));
-        replaceIdeas([...ideas.filter((e) => !incoming.has(e.id)), ...content.entries]);
-        setNotice({ kind: 'info', text: `Restored ${content.entries.length} ideas from ${file.name}.` });
+        const restored = restoreInto(ideas, content.entries);
+        replaceIdeas(restored.entries);
+        setNotice({
+          kind: 'info',
+          text:
+            `Restored ${content.entries.length} ideas from ${file.name}: ${restored.added} added, ${restored.updated} updated ` +
+            `(the same idea in the list, replaced by the file's version), ${restored.kept} already in the list kept as they were.`,
+        });
         return;
       }
       addIdeas(content.ideas, false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, type IdeaEntry } from './idea-list';
+import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, restoreInto, type IdeaEntry } from './idea-list';
 import { DEFAULT_DECISION } from './score-stats';
 import { scoreResultOf } from '../../test/support/score-result';
 
@@ -79,5 +79,15 @@ describe('CSV export of an explained idea', () => {
     const [header, row] = exportCsv([entry], DEFAULT_DECISION).replace('\uFEFF', '').split('\n');
     expect(header).toMatch(/,raises_most,lowers_most$/);
     expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\)$/);
+  });
+});
+
+describe('restoring an export into a list', () => {
+  it('replaces ideas with the same id in place, adds new ones after, keeps the rest, and counts each', () => {
+    const entry = (id: string, text: string): IdeaEntry => ({ id, text, status: 'draft' });
+    const existing = [entry('a', 'old a'), entry('b', 'b'), entry('c', 'old c')];
+    const restored = restoreInto(existing, [entry('c', 'new c'), entry('d', 'd'), entry('a', 'new a')]);
+    expect(restored.entries.map((e) => `${e.id}:${e.text}`)).toEqual(['a:new a', 'b:b', 'c:new c', 'd:d']);
+    expect(restored).toMatchObject({ added: 1, updated: 2, kept: 1 });
   });
 });

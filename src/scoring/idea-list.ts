@@ -219,6 +219,24 @@ export function queueProgress(
   return { scored, waiting, secondsLeft: pace === null || waiting === 0 ? null : pace * waiting };
 }
 
+/**
+ * A Referee export restored into a list: an idea already in the list (same id) is replaced by the file's
+ * version in place, new ones follow in the file's order, the rest stay. With the counts the page reports.
+ */
+export function restoreInto(existing: readonly IdeaEntry[], incoming: readonly IdeaEntry[]): { entries: IdeaEntry[]; added: number; updated: number; kept: number } {
+  const byId = new Map(incoming.map((e) => [e.id, e]));
+  let updated = 0;
+  const entries = existing.map((e) => {
+    const replacement = byId.get(e.id);
+    if (!replacement) return e;
+    updated++;
+    byId.delete(e.id);
+    return replacement;
+  });
+  const added = [...byId.values()];
+  return { entries: [...entries, ...added], added: added.length, updated, kept: existing.length - updated };
+}
+
 /** New list entries from plain ideas, with ids unique in the list. */
 export function newEntries(inputs: readonly IdeaInput[], existing: readonly IdeaEntry[], status: IdeaEntry['status'], makeId: () => string): IdeaEntry[] {
   const taken = new Set(existing.map((e) => e.id));
