@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetResponse, isOldShellCache, pageResponse, shellCacheName, shellRoute, type ShellCache } from './shell-policy';
+import { assetResponse, isOldShellCache, pageResponse, precacheFiles, shellCacheName, shellRoute, type ShellCache } from './shell-policy';
 
 const ORIGIN = 'https://referee.example';
 const MANIFEST = { version: 'v2', files: ['/', '/probe.html', '/assets/main-abc.js', '/favicon.svg'] };
@@ -65,5 +65,13 @@ describe('assetResponse', () => {
     expect(await (await assetResponse('/assets/main-abc.js', new Request(`${ORIGIN}/assets/main-abc.js`), cache, offline)).text()).toBe('kept');
     expect(await (await assetResponse('/favicon.svg', new Request(`${ORIGIN}/favicon.svg`), cache, serving('<svg/>'))).text()).toBe('<svg/>');
     expect(cache.entries.get('/favicon.svg')).toBe('<svg/>');
+  });
+});
+
+describe('what the shell keeps at install', () => {
+  const files = ['/', '/assets/main-abc.js', '/assets/ort-wasm-simd-threaded.jspi-AbC1.wasm', '/assets/ort-wasm-simd-threaded.jspi-Xy2.mjs', '/assets/ort-wasm-simd-threaded.asyncify-Qq3.wasm', '/assets/ort-wasm-simd-threaded.asyncify-Rr4.mjs'];
+  it('keeps only the onnxruntime-web build this browser runs', () => {
+    expect(precacheFiles(files, true)).toEqual(['/', '/assets/main-abc.js', '/assets/ort-wasm-simd-threaded.jspi-AbC1.wasm', '/assets/ort-wasm-simd-threaded.jspi-Xy2.mjs']);
+    expect(precacheFiles(files, false)).toEqual(['/', '/assets/main-abc.js', '/assets/ort-wasm-simd-threaded.asyncify-Qq3.wasm', '/assets/ort-wasm-simd-threaded.asyncify-Rr4.mjs']);
   });
 });

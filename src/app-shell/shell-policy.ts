@@ -67,3 +67,14 @@ export async function assetResponse(path: string, request: Request, cache: Shell
   if (response.ok) await cache.put(path, response.clone());
   return response;
 }
+
+/**
+ * The files to keep at install: all but the onnxruntime-web build this browser will not run (the page runs the
+ * JSPI build where WebAssembly has JSPI, else the asyncify one: src/engine/browser/ort-runtime.ts), 17–27 MB
+ * that would never be read. A file left out is still fetched if asked for.
+ */
+export function precacheFiles(files: readonly string[], hasJspi: boolean): string[] {
+  const unused = hasJspi ? 'asyncify' : 'jspi';
+  const pattern = new RegExp(`/ort-wasm-simd-threaded\\.${unused}-[^/]*\\.(wasm|mjs)$`);
+  return files.filter((file) => !pattern.test(file));
+}
