@@ -1,8 +1,7 @@
 import { Tensor } from '@huggingface/transformers';
-import { HostKvCacheOps, type KvCacheOps } from './kv-cache-ops';
+import { HostKvCacheOps, type KvCache, type KvCacheOps } from './kv-cache-ops';
 
-/** `past_key_values.<layer>.<key|value>` tensors: the KV cache of a token sequence. */
-export type KvCache = Record<string, Tensor>;
+export type { KvCache };
 
 /** The part of a Transformers.js causal LM the engine drives: one forward pass with explicit inputs. */
 export interface CausalLm {

@@ -1,5 +1,7 @@
 import { Tensor } from '@huggingface/transformers';
-import type { KvCache } from './decoder';
+
+/** `past_key_values.<layer>.<key|value>` tensors: the KV cache of a token sequence. */
+export type KvCache = Record<string, Tensor>;
 
 /** One sequence of a (possibly batched) cache. */
 export interface CacheRow {

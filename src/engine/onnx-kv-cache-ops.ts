@@ -1,7 +1,6 @@
 import { Tensor } from '@huggingface/transformers';
 import onnxProto from 'onnx-proto';
-import type { KvCache } from './decoder';
-import type { CacheRow, KvCacheOps } from './kv-cache-ops';
+import type { CacheRow, KvCache, KvCacheOps } from './kv-cache-ops';
 
 const { onnx } = onnxProto;
 
