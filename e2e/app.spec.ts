@@ -114,11 +114,14 @@ test.describe('the Referee app', () => {
     }
     await page.getByLabel(/Ideas, a blank line between each/).fill(FIVE_IDEAS.join('\n\n'));
     await page.getByRole('button', { name: 'Add and score' }).click();
-    // While the queue runs: a progress bar, and the time left at the pace measured so far.
+    // While the queue runs: a progress bar, and the time left at the pace measured so far, in the list and in
+    // the top bar (in view wherever the page is scrolled).
     await expect(page.getByRole('progressbar', { name: 'Queue progress' })).toBeVisible();
     await expect(page.getByTestId('time-left')).toHaveText(/^ · about [\d.]+ (s|min|h) left$/, { timeout: 120_000 });
+    await expect(page.getByTestId('top-progress')).toHaveText(/^\d of 5 scored · about [\d.]+ (s|min|h) left$/);
     await waitAllScored(page, 5);
     await expect(page.getByTestId('time-left')).toHaveCount(0);
+    await expect(page.getByTestId('top-progress')).toHaveCount(0);
 
     await page.getByRole('button', { name: 'Expected ± spread' }).click(); // sorts descending
     const shown = await rows(page).getByTestId('idea-text').allTextContents();
@@ -213,6 +216,8 @@ test.describe('the Referee app', () => {
     const long = rows(page).nth(1);
     await expect(long).toHaveAttribute('data-status', 'failed', { timeout: SCORE_TIMEOUT });
     await expect(long.getByTestId('idea-error')).toHaveText(/The idea is \d+ tokens; .* over the limit of 4086/);
+    // The top bar counts it, with a way to the list.
+    await expect(page.getByTestId('top-progress')).toHaveText('1 failed');
 
     // Malformed import: a message, the list untouched.
     await page.getByLabel(/Import a file/).setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('[{"text": "a"') });

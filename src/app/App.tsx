@@ -8,6 +8,7 @@ import { ListActions } from './ListActions';
 import { loadModelOnce, requestFromUrl, resumeLastModel } from './model-controller';
 import { ModelPanel } from './ModelPanel';
 import { ModelStatusLine } from './ModelStatusLine';
+import { QueueStatusLine } from './QueueStatusLine';
 import { SettingsBar } from './SettingsBar';
 import { useReferee } from './store';
 
@@ -26,6 +27,7 @@ export function App() {
       <header className="top-bar">
         <h1>Referee</h1>
         <ModelStatusLine />
+        <QueueStatusLine />
       </header>
       <main className="work">
         <p className="intro">

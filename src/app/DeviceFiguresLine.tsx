@@ -35,3 +35,8 @@ export function DeviceFiguresLine({ model }: { model: LoadedModel }) {
     </div>
   );
 }
+
+/** This device's measured seconds per typical idea for the loaded model, or null (not measured, no model). */
+export function useMeasuredSecondsPerIdea(): number | null {
+  return useReferee((s) => (s.model.state === 'ready' ? (s.deviceFigures[deviceFiguresKey(s.model.model)]?.secondsPerIdea ?? null) : null));
+}

@@ -94,7 +94,7 @@ export function IdeasTable() {
   const before = items[0]?.start ?? 0;
   const after = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
   return (
-    <section className="ideas-list" aria-label="Your ideas">
+    <section className="ideas-list" id="your-ideas" aria-label="Your ideas">
       {ideas.length > 1 && (
         <label className="list-filter">
           Find{' '}

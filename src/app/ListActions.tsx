@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { queueProgress } from '../scoring/idea-list';
-import { deviceFiguresKey, formatDuration, secondsToScore } from '../engine/device-figures';
+import { formatDuration, secondsToScore } from '../engine/device-figures';
+import { useMeasuredSecondsPerIdea } from './DeviceFiguresLine';
 import { EXPORT_TYPES, type ExportFormat } from '../scoring/list-file';
 import { listFiles } from './list-files';
 import { useShownCalibrator } from './evaluate/CalibratedPAccept';
@@ -26,7 +27,7 @@ export function ListActions() {
   const calibrator = useShownCalibrator();
   // This device's measured pace for the loaded model: the time left before the first score, and the estimate
   // for the unscored ideas before the user starts.
-  const secondsPerIdea = useReferee((s) => (s.model.state === 'ready' ? (s.deviceFigures[deviceFiguresKey(s.model.model)]?.secondsPerIdea ?? null) : null));
+  const secondsPerIdea = useMeasuredSecondsPerIdea();
   const { scored: done, waiting, secondsLeft } = queueProgress(ideas, secondsPerIdea);
   const isUnscored = (i: (typeof ideas)[number]) => i.status === 'draft' || i.status === 'failed' || i.stale === true;
   // Counted on every change (no array of 25,000 built); the ids are gathered only on the click.
