@@ -385,6 +385,22 @@ test('Explain shows what each sentence adds to P(accept), as Node computes it, a
   await expect(rows(page).first().getByTestId('attribution')).toHaveCount(0, { timeout: SCORE_TIMEOUT });
 });
 
+test('a model the browser evicted between visits is said to be gone, with a way to download it again; the list is untouched', async ({ page, webgpu }) => {
+  test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
+  await openApp(page, 'tiny-planted-qwen2');
+  await page.getByLabel('Idea (abstract or proposal)').fill('Kept through the eviction.');
+  await page.getByRole('button', { name: 'Add without scoring' }).click();
+  // What a browser under storage pressure does: the model's cache is gone.
+  expect(await page.evaluate(() => caches.delete('transformers-cache'))).toBe(true);
+  await page.goto('/');
+  await expect(page.getByTestId('model-gone')).toContainText('tiny-planted-qwen2, the model used here last, is no longer kept in this browser');
+  await expect(page.getByTestId('model-line')).toContainText('The model is no longer kept here');
+  await expect(rows(page)).toHaveCount(1);
+  await page.getByRole('button', { name: 'Download it again' }).click();
+  await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: SCORE_TIMEOUT });
+  await expect(rows(page).getByTestId('idea-text')).toHaveText(['Kept through the eviction.']);
+});
+
 test('a model that fails to load leaves the one that worked: the page goes back to it, says why, and scores', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await openApp(page, 'tiny-planted-qwen2');

@@ -6,6 +6,12 @@ import { loadModel } from './model-controller';
 import { deleteCachedModel, deletePartialDownload, listCachedModels, listPartialDownloads, type CachedModel } from '../models/browser/model-cache';
 import { useReferee } from './store';
 
+/** A model deleted by hand is not offered again on the next visit (as one the browser evicted would be). */
+function forgetIfLast(folder: string): void {
+  const { lastModel, rememberModel } = useReferee.getState();
+  if (lastModel && sourceForFolderUrl(folder, location.origin) === lastModel.source) rememberModel(null);
+}
+
 /** Models kept in this browser, with their sizes, and downloads left unfinished; each can be deleted. */
 export function CachedModels() {
   const modelState = useReferee((s) => s.model.state);
@@ -41,7 +47,7 @@ export function CachedModels() {
                   Load
                 </button>
               )}{' '}
-              <button type="button" aria-label={`Delete the cached copy of ${m.folder}`} onClick={() => void deleteCachedModel(m.folder).then(refresh)}>
+              <button type="button" aria-label={`Delete the cached copy of ${m.folder}`} onClick={() => void deleteCachedModel(m.folder).then(() => forgetIfLast(m.folder)).then(refresh)}>
                 Delete
               </button>
             </li>

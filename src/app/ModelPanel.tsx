@@ -86,6 +86,15 @@ export function ModelPanel() {
           </div>
         )}
         {model.state === 'cancelled' && <p data-testid="model-cancelled">{model.message}</p>}
+        {model.state === 'gone' && (
+          <p data-testid="model-gone">
+            {model.source}, the model used here last, is no longer kept in this browser (the browser may have cleared its storage to
+            free space). Your ideas and scores are untouched.{' '}
+            <button type="button" onClick={() => void loadModel({ source: model.source })}>
+              Download it again
+            </button>
+          </p>
+        )}
         {model.state === 'elsewhere' && (
           <p data-testid="model-elsewhere">
             The model is loaded in another Referee tab, so this one loads none: a browser holds it once. Ideas queued here wait

@@ -14,6 +14,8 @@ export function ModelStatusLine() {
             ? 'Download paused'
             : model.state === 'elsewhere'
               ? 'The model is in another tab'
+              : model.state === 'gone'
+                ? 'The model is no longer kept here'
               : 'No model loaded';
   return (
     <p className={`model-line ${model.state}`} data-testid="model-line">

@@ -74,6 +74,8 @@ export async function resumeLastModel(): Promise<void> {
     const kept = await isModelKept(modelFolderUrl(parseModelSource(last.source), location.origin));
     // The Backend setting decides the device, not a `?device=` the address carried on an earlier visit.
     if (kept) loadModelOnce({ source: last.source, ...(last.dtype ? { dtype: last.dtype } : {}) });
+    // Used here before but gone from storage (the browser evicted it, or it was deleted): say so, download nothing unasked.
+    else if (!last.source.startsWith('local:')) useReferee.getState().setModel({ state: 'gone', source: last.source });
   } catch {
     // An unreadable remembered source or no Cache Storage: the user loads a model by hand.
   }

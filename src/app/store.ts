@@ -23,6 +23,8 @@ export type ModelStatus =
   /** The user cancelled the download; the bytes fetched so far are kept and the next load resumes. */
   | { readonly state: 'cancelled'; readonly message: string }
   | { readonly state: 'ready'; readonly model: LoadedModel }
+  /** The model used last is no longer in this browser's storage (evicted or deleted): loading it downloads it. */
+  | { readonly state: 'gone'; readonly source: string }
   /** Another tab of the page holds the model (src/app/model-lock.ts); this one loads nothing until asked. */
   | { readonly state: 'elsewhere' }
   /** `convertible`: the source is a safetensors checkpoint the Convert panel can turn into a model. */
