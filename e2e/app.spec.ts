@@ -401,6 +401,22 @@ test('a model the browser evicted between visits is said to be gone, with a way 
   await expect(rows(page).getByTestId('idea-text')).toHaveText(['Kept through the eviction.']);
 });
 
+test('ideas scored by another model can be re-scored with the loaded one in one go', async ({ page, webgpu }) => {
+  test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
+  await openApp(page, 'tiny-planted-qwen2');
+  await page.getByLabel('Paste many').check();
+  await page.getByLabel(/Ideas, a blank line between each/).fill('First.\n\nSecond.');
+  await page.getByRole('button', { name: 'Add and score' }).click();
+  await waitAllScored(page, 2);
+  await expect(page.getByRole('button', { name: /scored by another model/ })).toHaveCount(0);
+  await page.getByLabel(/^Model \(a converted folder/).fill('tiny-varied-qwen2');
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('model-status')).toContainText('tiny-varied-qwen2', { timeout: SCORE_TIMEOUT });
+  await page.getByRole('button', { name: /^Re-score 2 scored by another model with tiny-varied-qwen2/ }).click();
+  await expect(rows(page).getByTestId('scored-by')).toHaveText([/tiny-varied-qwen2/, /tiny-varied-qwen2/], { timeout: SCORE_TIMEOUT });
+  await expect(page.getByRole('button', { name: /scored by another model/ })).toHaveCount(0);
+});
+
 test('a model that fails to load leaves the one that worked: the page goes back to it, says why, and scores', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await openApp(page, 'tiny-planted-qwen2');

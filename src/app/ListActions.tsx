@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { queueProgress } from '../scoring/idea-list';
+import { queueProgress, scoredByAnother } from '../scoring/idea-list';
 import { formatDuration, secondsToScore } from '../engine/device-figures';
 import { useMeasuredSecondsPerIdea } from './DeviceFiguresLine';
 import { EXPORT_TYPES, type ExportFormat } from '../scoring/list-file';
@@ -33,6 +33,10 @@ export function ListActions() {
   // Counted on every change (no array of 25,000 built); the ids are gathered only on the click.
   let unscoredCount = 0;
   for (const idea of ideas) if (isUnscored(idea)) unscoredCount += 1;
+  // Ideas whose score came from another model than the one loaded: they can be re-scored with this one at once.
+  const loaded = useReferee((s) => (s.model.state === 'ready' && s.model.model.dtype !== 'server' ? s.model.model : null));
+  let otherModelCount = 0;
+  if (loaded) for (const idea of ideas) if (idea.status === 'scored' && scoredByAnother(idea, loaded)) otherModelCount += 1;
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
   /** The export is written in the list-files worker: 25,000 ideas serialised on the page would freeze it. */
   const exportAs = async (format: ExportFormat) => {
@@ -61,6 +65,12 @@ export function ListActions() {
       <button type="button" disabled={unscoredCount === 0} onClick={() => queue(ideas.filter(isUnscored).map((i) => i.id))}>
         Score all unscored ({unscoredCount})
       </button>
+      {otherModelCount > 0 && loaded && (
+        <button type="button" onClick={() => queue(ideas.filter((i) => i.status === 'scored' && scoredByAnother(i, loaded)).map((i) => i.id))}>
+          Re-score {otherModelCount.toLocaleString('en')} scored by another model with {loaded.id}
+          {secondsPerIdea !== null ? ` (about ${formatDuration(secondsToScore({ secondsPerIdea }, otherModelCount))})` : ''}
+        </button>
+      )}
       {waiting === 0 && unscoredCount > 0 && secondsPerIdea !== null && (
         <span className="hint" data-testid="time-to-score">
           about {formatDuration(secondsToScore({ secondsPerIdea }, unscoredCount))} to score {unscoredCount.toLocaleString('en')} here

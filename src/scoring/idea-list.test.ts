@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, restoreInto, type IdeaEntry } from './idea-list';
+import { exportCsv, exportJson, exportJsonl, parseExport, queueProgress, restoreInto, scoredByAnother, type IdeaEntry } from './idea-list';
 import { DEFAULT_DECISION } from './score-stats';
 import { scoreResultOf } from '../../test/support/score-result';
 
@@ -89,5 +89,16 @@ describe('restoring an export into a list', () => {
     const restored = restoreInto(existing, [entry('c', 'new c'), entry('d', 'd'), entry('a', 'new a')]);
     expect(restored.entries.map((e) => `${e.id}:${e.text}`)).toEqual(['a:new a', 'b:b', 'c:new c', 'd:d']);
     expect(restored).toMatchObject({ added: 1, updated: 2, kept: 1 });
+  });
+});
+
+describe('ideas scored by another model', () => {
+  it('are those whose provenance names another model id, dtype or device than the loaded one', () => {
+    const result = scoreResultOf([{ score: 7, probability: 1 }], 7, { id: 'm', revision: null, dtype: 'q4', device: 'wasm' }, '2026-12-07T00:00:00.000Z');
+    const entry: IdeaEntry = { id: 'a', text: 'x', status: 'scored', result };
+    expect(scoredByAnother(entry, { id: 'm', dtype: 'q4', device: 'wasm' })).toBe(false);
+    expect(scoredByAnother(entry, { id: 'm', dtype: 'q4f16', device: 'wasm' })).toBe(true);
+    expect(scoredByAnother(entry, { id: 'other', dtype: 'q4', device: 'wasm' })).toBe(true);
+    expect(scoredByAnother({ id: 'b', text: 'y', status: 'draft' }, { id: 'm', dtype: 'q4', device: 'wasm' })).toBe(false);
   });
 });

@@ -237,6 +237,12 @@ export function restoreInto(existing: readonly IdeaEntry[], incoming: readonly I
   return { entries: [...entries, ...added], added: added.length, updated, kept: existing.length - updated };
 }
 
+/** Whether a scored idea's score came from another model, build or device than `model` (the one loaded now). */
+export function scoredByAnother(entry: IdeaEntry, model: { readonly id: string; readonly dtype: string; readonly device: string }): boolean {
+  const by = entry.result?.provenance.model;
+  return by !== undefined && (by.id !== model.id || by.dtype !== model.dtype || by.device !== model.device);
+}
+
 /** New list entries from plain ideas, with ids unique in the list. */
 export function newEntries(inputs: readonly IdeaInput[], existing: readonly IdeaEntry[], status: IdeaEntry['status'], makeId: () => string): IdeaEntry[] {
   const taken = new Set(existing.map((e) => e.id));
