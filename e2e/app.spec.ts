@@ -417,6 +417,26 @@ test('ideas scored by another model can be re-scored with the loaded one in one 
   await expect(page.getByRole('button', { name: /scored by another model/ })).toHaveCount(0);
 });
 
+test('a load that makes no progress is stopped with a message, and loading again works', async ({ page, context, webgpu }) => {
+  test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
+  await page.addInitScript(() => {
+    const w = window as { refereeDiagnostics?: object };
+    w.refereeDiagnostics = { ...w.refereeDiagnostics, loadStallMs: 4000 };
+  });
+  // The weights never arrive: the request is held open and never answered.
+  const stall = (): void => {};
+  await context.route('**/models/tiny-planted-qwen2/onnx/*onnx_data*', stall);
+  await page.goto('/?model=tiny-planted-qwen2');
+  await expect(page.getByTestId('model-error')).toHaveText(/the load made no progress for 4 s \(a stalled download, or a worker that stopped answering\), so it was stopped\. Load the model again to retry/, {
+    timeout: SCORE_TIMEOUT,
+  });
+  await context.unroute('**/models/tiny-planted-qwen2/onnx/*onnx_data*', stall);
+  // The retry gets the ordinary bound (the stopped worker's files may take a moment to be let go).
+  await page.evaluate(() => Object.assign((window as unknown as { refereeDiagnostics: object }).refereeDiagnostics, { loadStallMs: 120_000 }));
+  await page.getByRole('button', { name: 'Load the model' }).click();
+  await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: SCORE_TIMEOUT });
+});
+
 test('a model that fails to load leaves the one that worked: the page goes back to it, says why, and scores', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await openApp(page, 'tiny-planted-qwen2');

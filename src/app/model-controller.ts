@@ -41,8 +41,14 @@ function hangBoundOverride(): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
+/** Browser tests shorten the load's stall bound with `window.refereeDiagnostics = { loadStallMs: … }`. */
+function loadStallOverride(): number | undefined {
+  const value = (globalThis as { refereeDiagnostics?: { loadStallMs?: unknown } }).refereeDiagnostics?.loadStallMs;
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
 /** The page's one engine: a client of the scorer worker, which starts on first use. */
-const engine = new EngineClient(createScorerWorker, { hangBoundMs: hangBoundOverride });
+const engine = new EngineClient(createScorerWorker, { hangBoundMs: hangBoundOverride, loadStallMs: loadStallOverride });
 
 /** Starts the page's one queue runner over the ideas list and the labelled set; main.tsx calls it once. */
 export function startScoring(): () => void {

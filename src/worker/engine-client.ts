@@ -11,7 +11,15 @@ import { WorkerHandle, type WorkerSession } from './worker-handle';
 export interface EngineClientOptions {
   /** A fixed watchdog bound (ms) in place of the adaptive one, read at each run; undefined keeps the adaptive one. */
   readonly hangBoundMs?: () => number | undefined;
+  /** How long a load may go without any progress before its worker is given up on (default LOAD_STALL_MS). */
+  readonly loadStallMs?: () => number | undefined;
 }
+
+/**
+ * A load reports progress as bytes arrive and as files are read; this long without any (a stalled download, a
+ * worker that stopped answering) and the load is given up with a message, so the user can try again.
+ */
+export const LOAD_STALL_MS = 15 * 60_000;
 
 const loadCancelled = () => new ModelError('cancelled', 'The worker was stopped before the model loaded');
 
@@ -145,12 +153,30 @@ export class EngineClient implements Engine {
     if (!request) return Promise.reject(new ModelError('not-loaded', 'No model chosen'));
     const onProgress = this.onProgress;
     this.loaded ??= this.worker.call(async (session) => {
+      const stallMs = this.options.loadStallMs?.() ?? LOAD_STALL_MS;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let rejectStall: (error: Error) => void = () => {};
+      const stalled = new Promise<never>((_, reject) => (rejectStall = reject));
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => rejectStall(new ModelError('runtime', `the load made no progress for ${Math.round(stallMs / 1000)} s (a stalled download, or a worker that stopped answering), so it was stopped. Load the model again to retry; what was downloaded is kept`)),
+          stallMs,
+        );
+      };
+      arm();
       try {
-        return (this.loadedInfo = await session.remote.load(request, session.callback(onProgress)));
+        const progress = session.callback((p: LoadProgress) => {
+          arm();
+          onProgress(p);
+        });
+        return (this.loadedInfo = await Promise.race([session.remote.load(request, progress), stalled]));
       } catch (error) {
         // A failed load leaves a broken runtime: the next call starts a fresh worker and loads again.
         if (session.isCurrent()) this.stop(error as Error);
         throw error;
+      } finally {
+        clearTimeout(timer);
       }
     });
     return this.loaded;
