@@ -437,6 +437,18 @@ test('a load that makes no progress is stopped with a message, and loading again
   await expect(page.getByTestId('model-device')).toHaveText('wasm', { timeout: SCORE_TIMEOUT });
 });
 
+test('Paste many keeps a multi-paragraph abstract whole when Title: lines mark the ideas, and says what it will add first', async ({ page, webgpu }) => {
+  test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
+  await page.goto('/');
+  await page.getByLabel('Paste many').check();
+  const pasted = 'Title: Sparse experts\nRoute each token to 2 of 64 experts.\n\nWe test on C4.\n\nTitle: Curricula\nSmall models on synthetic curricula.';
+  await page.getByLabel(/Ideas, a blank line between each/).fill(pasted);
+  await expect(page.getByTestId('paste-preview')).toHaveText('2 ideas will be added (2 with a title).');
+  await page.getByRole('button', { name: 'Add without scoring' }).click();
+  await expect(rows(page).getByTestId('idea-title')).toHaveText(['Sparse experts', 'Curricula']);
+  await expect(rows(page).first().getByTestId('idea-text')).toContainText('We test on C4.');
+});
+
 test('a model that fails to load leaves the one that worked: the page goes back to it, says why, and scores', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await openApp(page, 'tiny-planted-qwen2');

@@ -6,6 +6,17 @@ import { listFiles } from './list-files';
 import { FileInput } from './FileInput';
 import { useReferee } from './store';
 
+/** What "Paste many" would add, in words, before it is added. */
+function pastePreview(content: string): string {
+  try {
+    const { ideas, problems } = parseIdeas(content);
+    const titled = ideas.filter((i) => i.title).length;
+    return `${ideas.length} ${ideas.length === 1 ? 'idea' : 'ideas'} will be added${titled ? ` (${titled} with a title)` : ''}${problems.length ? `; ${problems.length} skipped` : ''}.`;
+  } catch (error) {
+    return `Nothing can be added yet: ${(error as Error).message}`;
+  }
+}
+
 /** Add one idea, paste many (a blank line between ideas), or import a file (ideas, or a Referee export). */
 export function IdeaComposer() {
   const addIdeas = useReferee((s) => s.addIdeas);
@@ -117,7 +128,16 @@ export function IdeaComposer() {
         ) : (
           <>
             <label htmlFor={ids.many}>Ideas, a blank line between each (or JSON lines, or CSV with a header)</label>
-            <textarea id={ids.many} rows={10} value={many} onChange={(e) => setMany(e.target.value)} />
+            <textarea id={ids.many} rows={10} value={many} onChange={(e) => setMany(e.target.value)} aria-describedby={`${ids.many}-how`} />
+            <p className="hint" id={`${ids.many}-how`}>
+              A multi-paragraph abstract stays one idea when the ideas are marked: a <code>Title: …</code> line starting
+              each, or a <code>---</code> line between them.
+            </p>
+            {many.trim() && (
+              <p data-testid="paste-preview" role="status">
+                {pastePreview(many)}
+              </p>
+            )}
           </>
         )}
         <div className="actions">

@@ -286,11 +286,11 @@ describe('parseIdeas: plain text', () => {
     });
   });
 
-  it('never reads titles or JSON when told the format is text', () => {
+  it('never reads JSON when told the format is text; a Title: line is its idea’s title (issue 25)', () => {
     expect(parseIdeas('{"title": "x", "text": "y"}', { format: 'text' }).ideas).toEqual([
       { text: '{"title": "x", "text": "y"}' },
     ]);
-    expect(parseIdeas('Title: x\nBody', { fileName: 'ideas.md' }).ideas).toEqual([{ text: 'Title: x\nBody' }]);
+    expect(parseIdeas('Title: x\nBody', { fileName: 'ideas.md' }).ideas).toEqual([{ title: 'x', text: 'Body' }]);
   });
 });
 
@@ -351,5 +351,24 @@ describe('parseIdeas: normalisation and whole-input errors', () => {
     expect(parseIdeas(JSON.stringify([{ title: 't', text: big }])).ideas[0]!.text).toBe(big);
     const csv = `title,text\nt,"${big.replace(/"/g, '""')}"\n`;
     expect(parseIdeas(csv).ideas).toEqual([{ title: 't', text: big }]);
+  });
+});
+
+describe('pasted text with its own marks', () => {
+  it('keeps a multi-paragraph abstract whole when Title: lines start the ideas, and takes the titles', () => {
+    const parsed = parseIdeas('Title: Sparse experts\nFirst paragraph.\n\nSecond paragraph.\n\nTitle: Curricula\nOne paragraph.', { format: 'text' });
+    expect(parsed.ideas).toEqual([
+      { title: 'Sparse experts', text: 'First paragraph.\n\nSecond paragraph.' },
+      { title: 'Curricula', text: 'One paragraph.' },
+    ]);
+  });
+
+  it('splits only at --- lines when the text has them', () => {
+    const parsed = parseIdeas('One.\n\nStill one.\n---\nTwo.\n\n---\n\nThree.', { format: 'text' });
+    expect(parsed.ideas.map((i) => i.text)).toEqual(['One.\n\nStill one.', 'Two.', 'Three.']);
+  });
+
+  it('without marks, a blank line separates ideas as before', () => {
+    expect(parseIdeas('One.\n\nTwo.\nStill two.', { format: 'text' }).ideas.map((i) => i.text)).toEqual(['One.', 'Two.\nStill two.']);
   });
 });

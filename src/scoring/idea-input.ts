@@ -296,17 +296,36 @@ function csvRecords(content: string, checkHeader: (names: readonly string[], cel
   return records;
 }
 
+const SEPARATOR_LINE = /^\s*-{3,}\s*$/;
+const TITLE_LINE = /^\s*title\s*:\s*(.*?)\s*$/i;
+
+/**
+ * Plain text: ideas separated by blank lines. When the text marks its ideas itself (a `---` line between them,
+ * or a `Title: …` line starting each), only those marks separate ideas and blank lines are paragraphs within
+ * one: a multi-paragraph abstract stays one idea. A `Title:` line gives its idea a title.
+ */
 function parseText(content: string): Parsed {
+  const lines = content.split('\n');
+  const marked = lines.some((line) => SEPARATOR_LINE.test(line) || TITLE_LINE.test(line));
   const ideas: IdeaInput[] = [];
+  let title: string | undefined;
   let current: string[] = [];
   const flush = (): void => {
     const text = current.join('\n').trim();
-    if (text !== '') ideas.push({ text });
+    if (text !== '') ideas.push({ ...(title ? { title } : {}), text });
+    title = undefined;
     current = [];
   };
-  for (const line of content.split('\n')) {
-    if (line.trim() === '') flush();
-    else current.push(line);
+  for (const line of lines) {
+    const titled = marked ? TITLE_LINE.exec(line) : null;
+    if (titled) {
+      if (current.join('').trim() !== '') flush();
+      title = titled[1] || undefined;
+    } else if (marked ? SEPARATOR_LINE.test(line) : line.trim() === '') {
+      flush();
+    } else {
+      current.push(line);
+    }
   }
   flush();
   return { ideas, problems: [] };
