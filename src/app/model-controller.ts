@@ -123,12 +123,6 @@ whenModelLockLost(() => {
 });
 
 export async function loadModel(request: PageLoadRequest): Promise<void> {
-  // A page-side model (not a server) is held by one tab at a time.
-  if (!request.server && (await holdModelLock({ steal: false })) === 'elsewhere') {
-    lastRequest = request;
-    useReferee.getState().setModel({ state: 'elsewhere' });
-    return;
-  }
   // The model that works now: if the new one fails, the page goes back to it (from this browser's copy).
   const working = useReferee.getState().model.state === 'ready' ? lastRequest : null;
   lastRequest = request;
@@ -137,7 +131,13 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
   const setModel = (status: ModelStatus) => current() && useReferee.getState().setModel(status);
   if (current()) useReferee.getState().setRequestedSource(request.source);
   useReferee.getState().setMeasurement(null);
+  // Marked as loading before the first await: the queue must not start a run on the old worker meanwhile.
   setModel({ state: 'loading', phase: 'download', loaded: 0, total: 0, detail: 'Checking the model files…' });
+  // A page-side model (not a server) is held by one tab at a time.
+  if (!request.server && (await holdModelLock({ steal: false })) === 'elsewhere') {
+    setModel({ state: 'elsewhere' });
+    return;
+  }
   // Ask the browser not to evict a multi-gigabyte model under storage pressure (it may say no).
   void globalThis.navigator?.storage?.persist?.().catch(() => false);
   const storage = (await globalThis.navigator?.storage?.estimate?.().catch(() => undefined)) ?? {};
