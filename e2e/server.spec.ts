@@ -39,7 +39,9 @@ test.describe('scoring through a completions server from the page (issue #14)', 
       // A wrong model name is explained with what the server does serve.
       await page.getByLabel('Served model name').fill('other');
       await page.getByRole('button', { name: 'Connect to the server' }).click();
-      await expect(page.getByTestId('model-error')).toHaveText(/does not serve "other"; it serves "planted"/, { timeout: 60_000 });
+      // The server that worked stays: the page goes back to it and says why the other name failed.
+      await expect(page.getByTestId('notice')).toHaveText(/does not serve "other"; it serves "planted".*Referee went back to planted, the model that was loaded\./, { timeout: 60_000 });
+      await expect(page.getByTestId('model-status')).toContainText('Scored by the server at', { timeout: 60_000 });
     } finally {
       await served.server.close();
       await served.engine.unload();
