@@ -5,6 +5,7 @@
  * version is used as soon as it is online, and the old caches are deleted once the new worker takes over.
  * Models are never touched here: they have their own cache and their own download.
  */
+import { hasJspi } from '../engine/browser/jspi';
 import { precacheFiles, assetResponse, isOldShellCache, pageFile, pageResponse, shellCacheName, shellRoute, type ShellCache, type ShellManifest } from './shell-policy';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -26,7 +27,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      const files = precacheFiles(MANIFEST.files, typeof WebAssembly === 'object' && 'Suspending' in WebAssembly);
+      const files = precacheFiles(MANIFEST.files, hasJspi());
       await cache.addAll(files.map((file) => new Request(file, { cache: 'reload' })));
       // A new version takes over at once: pages come from the network first, so none is left on an old one.
       await self.skipWaiting();

@@ -28,7 +28,7 @@ export interface IdeaRowProps {
 
 /** One idea in the table: its text (editable), scores, chart and actions; measured by the virtualizer. */
 export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure, settings }: IdeaRowProps) {
-  const { queue, explain, removeIdea, editIdea, toggleCompare } = useReferee.getState();
+  const { queue, removeIdea, editIdea, toggleCompare } = useReferee.getState();
   const inCompare = useReferee((s) => s.compare.includes(idea.id));
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState({ title: idea.title ?? '', text: idea.text });
@@ -104,7 +104,7 @@ export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure
         </button>
         <button
           type="button"
-          onClick={() => explain([idea.id])}
+          onClick={() => queue([idea.id], { explain: true })}
           disabled={!idea.result || idea.status === 'queued' || idea.status === 'scoring'}
           aria-label={`Explain ${name}`}
           title="Score the idea again without each sentence (and its title) to see what each adds"

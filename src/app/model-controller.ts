@@ -33,22 +33,22 @@ export function requestFromUrl(search: string): PageLoadRequest & { explicit: bo
 }
 
 /**
- * Browser tests shorten the hung-run watchdog with `window.refereeDiagnostics = { hangBoundMs: 60_000 }`
- * (from `page.addInitScript`, before the page loads); unset, the bound adapts to the model's measured pace.
+ * A setting browser tests and benchmarks give through `window.refereeDiagnostics` (from `page.addInitScript`,
+ * before the page loads): `hangBoundMs` shortens the hung-run watchdog (unset, it adapts to the model's pace),
+ * `loadStallMs` the load's stall bound, and `measureDevice: false` turns off the measurement after a load.
  */
-function hangBoundOverride(): number | undefined {
-  const value = (globalThis as { refereeDiagnostics?: { hangBoundMs?: unknown } }).refereeDiagnostics?.hangBoundMs;
-  return typeof value === 'number' && value > 0 ? value : undefined;
+function diagnostic(key: 'hangBoundMs' | 'loadStallMs' | 'measureDevice'): unknown {
+  return (globalThis as { refereeDiagnostics?: Record<string, unknown> }).refereeDiagnostics?.[key];
 }
 
-/** Browser tests shorten the load's stall bound with `window.refereeDiagnostics = { loadStallMs: … }`. */
-function loadStallOverride(): number | undefined {
-  const value = (globalThis as { refereeDiagnostics?: { loadStallMs?: unknown } }).refereeDiagnostics?.loadStallMs;
+/** A positive number of milliseconds from the diagnostics, else undefined. */
+function diagnosticMs(key: 'hangBoundMs' | 'loadStallMs'): number | undefined {
+  const value = diagnostic(key);
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 /** The page's one engine: a client of the scorer worker, which starts on first use. */
-const engine = new EngineClient(createScorerWorker, { hangBoundMs: hangBoundOverride, loadStallMs: loadStallOverride });
+const engine = new EngineClient(createScorerWorker, { hangBoundMs: () => diagnosticMs('hangBoundMs'), loadStallMs: () => diagnosticMs('loadStallMs') });
 
 /** Starts the page's one queue runner over the ideas list and the labelled set; main.tsx calls it once. */
 export function startScoring(): () => void {
@@ -182,12 +182,11 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
 }
 
 /**
- * `?measure=off`, or `window.refereeDiagnostics = { measureDevice: false }` set before the page loads: no
- * measurement after a load (the loading benchmark, whose figures it would blur; browser tests not about it).
+ * `?measure=off`, or `measureDevice: false` in the diagnostics: no measurement after a load (the loading
+ * benchmark, whose figures it would blur; browser tests not about it).
  */
 function measureOnLoad(): boolean {
-  const diagnostics = (globalThis as { refereeDiagnostics?: { measureDevice?: unknown } }).refereeDiagnostics;
-  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off' && diagnostics?.measureDevice !== false;
+  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off' && diagnostic('measureDevice') !== false;
 }
 
 /**

@@ -57,9 +57,8 @@ export interface RefereeState {
   addIdeas(inputs: readonly IdeaInput[], queue: boolean): void;
   editIdea(id: string, patch: { title?: string; text: string }): void;
   removeIdea(id: string): void;
-  queue(ids: readonly string[]): void;
-  /** Queues ideas to be scored with leave-one-out attribution ("Explain"). */
-  explain(ids: readonly string[]): void;
+  /** Queues ideas to be scored; with `explain`, with leave-one-out attribution ("Explain"). */
+  queue(ids: readonly string[], options?: { readonly explain?: boolean }): void;
   cancelQueue(): void;
   markScoring(id: string): void;
   /** Puts an idea that was being scored back in the queue (its run was cut short). */
@@ -122,21 +121,16 @@ export const useReferee = create<RefereeState>()(
           }),
         })),
       removeIdea: (id) => setState((s) => ({ ideas: s.ideas.filter((i) => i.id !== id), compare: s.compare.filter((c) => c !== id) })),
-      queue: (ids) =>
+      queue: (ids, options) =>
         setState((s) => {
           const wanted = new Set(ids);
           return {
             ideas: s.ideas.map((i) => {
               if (!wanted.has(i.id) || i.status === 'scoring' || i.status === 'queued') return i;
               const { explain: _explain, ...rest } = i;
-              return { ...rest, status: 'queued' };
+              return { ...rest, status: 'queued', ...(options?.explain ? { explain: true } : {}) };
             }),
           };
-        }),
-      explain: (ids) =>
-        setState((s) => {
-          const wanted = new Set(ids);
-          return { ideas: s.ideas.map((i) => (wanted.has(i.id) && i.status !== 'scoring' && i.status !== 'queued' ? { ...i, status: 'queued', explain: true } : i)) };
         }),
       cancelQueue: () =>
         setState((s) => ({

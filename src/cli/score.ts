@@ -1,3 +1,4 @@
+import { scoredIdeaRecord } from '../engine/score-result';
 import { scoreConcurrently } from '../engine/score-in-order';
 import { openScorer } from './scorer-source';
 import { appendFileSync } from 'node:fs';
@@ -5,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeUtf8, describeProblem, InputError, parseIdeas, type IdeaInput, type InputFormat } from '../scoring/idea-input';
 import type { DecisionStatistic } from '../scoring/score-stats';
-import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
+import { toJsonLine } from '../scoring/scored-idea';
 import { describeCounterfactual, passDependsOnFlaggedText } from '../scoring/counterfactual';
 import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../engine/scorer-types';
 import { choice, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
@@ -102,12 +103,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       args.concurrency,
       (position, outcome) => {
         const { idea, index } = todo[position]!;
-        const record: ScoredIdea = {
-          id: ids[index]!,
-          ...(idea.title !== undefined ? { title: idea.title } : {}),
-          text: idea.text,
-          ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
-        };
+        const record = scoredIdeaRecord(idea, ids[index]!, outcome);
         const steered = outcome.ok && args.failSteered && passDependsOnFlaggedText(outcome.result);
         const pass = outcome.ok ? outcome.result.decision.pass && !steered : null;
         if (!outcome.ok) failed++;

@@ -2,7 +2,7 @@ import { isNumberPrefix, parseBoxedScore } from '../scoring/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../scoring/score-stats';
 import { Tensor } from '@huggingface/transformers';
 import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
-import type { CacheRow } from './kv-cache-ops';
+import { cacheOfRows, type CacheRow } from './kv-cache-ops';
 
 /**
  * The vocabulary as seen from inside `\boxed{`: tokens that extend a number (digits, dots) and tokens
@@ -132,7 +132,7 @@ export async function readBox(
       const batchSize = decoder.kv.canReshape ? MAX_BATCH : 1;
       for (let start = 0; start < chosen.length; start += batchSize) {
         const batch = chosen.slice(start, start + batchSize);
-        const past = await decoder.kv.gatherRows(batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
+        const past = await cacheOfRows(decoder.kv, batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
         try {
           const { rows, cache } = await decoder.forwardBatch(
             batch.map((node) => [node.tokens.at(-1)!]),

@@ -20,17 +20,25 @@ export interface KvCacheOps {
   readonly canReshape: boolean;
   /** The first `length` positions of a cache, as new tensors the caller owns (the original is left alone). */
   truncate(cache: KvCache, length: number): Promise<KvCache>;
-  /**
-   * A cache whose batch rows are the given rows, all of one length. A single row of a one-sequence cache is
-   * used as it is (`owned: false`); otherwise new tensors the caller owns.
-   */
-  gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }>;
+  /** A cache whose batch rows are the given rows, all of one length: new tensors the caller owns. */
+  gatherRows(rows: readonly CacheRow[]): Promise<KvCache>;
   /** Cache tensors copied from the GPU to the CPU so far (benchmarks and tests count them per idea). */
   readonly readBacks: number;
   /** Cache tensors cut or gathered on the device so far. */
   readonly onDevice: number;
   /** Releases what the ops hold (their sessions), with the model. */
   dispose?(): Promise<void>;
+}
+
+/**
+ * The rows as a cache to run on: a single row of a one-sequence cache as it is (`owned: false`, on any
+ * runtime), otherwise gathered by `ops` into new tensors the caller owns.
+ */
+export async function cacheOfRows(ops: KvCacheOps, rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }> {
+  const first = rows[0]!;
+  const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
+  if (rows.length === 1 && sourceBatch === 1) return { cache: first.cache, owned: false };
+  return { cache: await ops.gatherRows(rows), owned: true };
 }
 
 /** A cache tensor's values on the CPU: float32, or float16 as raw bits. */
@@ -68,10 +76,8 @@ export class HostKvCacheOps implements KvCacheOps {
     return out;
   }
 
-  async gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }> {
+  async gatherRows(rows: readonly CacheRow[]): Promise<KvCache> {
     const first = rows[0]!;
-    const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
-    if (rows.length === 1 && sourceBatch === 1) return { cache: first.cache, owned: false };
     const out: KvCache = {};
     for (const name of Object.keys(first.cache)) {
       const sources = new Map<KvCache, HostData>();
@@ -82,7 +88,7 @@ export class HostKvCacheOps implements KvCacheOps {
       rows.forEach(({ cache, row }, i) => data.set(sources.get(cache)!.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
       out[name] = new Tensor(first.cache[name]!.type, data, [rows.length, heads, length, headDim]);
     }
-    return { cache: out, owned: true };
+    return out;
   }
 }
 
@@ -92,10 +98,5 @@ export const FIXED_KV_CACHE: KvCacheOps = {
   readBacks: 0,
   onDevice: 0,
   truncate: () => Promise.reject(new Error('this runtime cannot cut a KV cache')),
-  gatherRows: (rows) => {
-    const first = rows[0]!;
-    const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
-    if (rows.length === 1 && sourceBatch === 1) return Promise.resolve({ cache: first.cache, owned: false });
-    return Promise.reject(new Error('this runtime cannot gather KV cache rows'));
-  },
+  gatherRows: () => Promise.reject(new Error('this runtime cannot gather KV cache rows')),
 };

@@ -105,10 +105,8 @@ export class OnnxKvCacheOps implements KvCacheOps {
     return out;
   }
 
-  async gatherRows(rows: readonly CacheRow[]): Promise<{ cache: KvCache; owned: boolean }> {
+  async gatherRows(rows: readonly CacheRow[]): Promise<KvCache> {
     const first = rows[0]!;
-    const [sourceBatch] = Object.values(first.cache)[0]!.dims as [number];
-    if (rows.length === 1 && sourceBatch === 1) return { cache: first.cache, owned: false };
     const sources = [...new Set(rows.map((r) => r.cache))];
     // Row i of the result is row `row` of its source, counted over the sources concatenated in order.
     const offsets = new Map<KvCache, number>();
@@ -128,7 +126,7 @@ export class OnnxKvCacheOps implements KvCacheOps {
       out[name] = new Tensor(result.out as never);
       this.onDevice++;
     }
-    return { cache: out, owned: true };
+    return out;
   }
 
   async dispose(): Promise<void> {

@@ -1,11 +1,11 @@
 import { BOX_OPENING, parseBoxedScore } from '../scoring/boxed-score';
-import { attributionUnits, unitDelta, withoutUnit } from '../scoring/attribution';
+import { withAttribution } from './attribute-by-scoring';
 import { deviceFigures, MEASURE_IDEA, PASSES_PER_IDEA, type DeviceFigures } from './device-figures';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import { DEFAULT_DECISION, makeDistribution } from '../scoring/score-stats';
 import { buildScoreResult, type ScoreParts } from './score-result';
-import type { AttributionUnit, IdeaError, ScoreResult } from '../scoring/scored-idea';
+import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 import { buildBoxVocabulary, readBox, type BoxVocabulary } from './box-readout';
 import { argmax, Decoder, disposeCache, logSumExp, type CausalLm, type KvCache } from './decoder';
 import type { KvCacheOps } from './kv-cache-ops';
@@ -258,32 +258,23 @@ export class QwenScorer implements Scorer {
         floor = past?.length ?? 0;
         fullCache = (await this.decoder.forward(fullIds.slice(floor), past, 1)).cache;
       }
-      const attribution: AttributionUnit[] = [];
       try {
-        for (const unit of attributionUnits(idea)) {
-          const variant = withoutUnit(idea, unit);
-          if (variant.text.trim() === '') continue;
+        // Each variant goes on from the full prompt's cache up to where its tokens first differ.
+        const result = await withAttribution(idea, full, async (variant) => {
           const ids = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, variant), options.tokenizeSpecialsInText);
           let common = 0;
           while (common < fullIds.length && common < ids.length - 1 && fullIds[common] === ids[common]) common++;
           const start = fullCache && common > floor ? { cache: await this.decoder.kv.truncate(fullCache, common), length: common } : undefined;
-          let without: ScoreResult;
           try {
-            without = await this.scoreText(variant, options, start);
+            return await this.scoreText(variant, options, start);
           } finally {
             if (start) disposeCache(start.cache);
           }
-          attribution.push({
-            ...unit,
-            without: { greedy: without.greedy.score, expected: without.expected, pAbove: without.pAbove, coverage: without.distribution.coverage },
-            delta: unitDelta(full, without),
-            reusedTokens: without.provenance.tokens.reusedPrefix,
-          });
-        }
+        });
+        return { ok: true, result };
       } finally {
         if (fullCache) disposeCache(fullCache);
       }
-      return { ok: true, result: { ...full, attribution } };
     } catch (error) {
       return { ok: false, error: toIdeaError(error) };
     }

@@ -1,6 +1,7 @@
 import { decide, distributionStats, pAbove, type ScoreDistribution } from '../scoring/score-stats';
-import type { Provenance, ScoreResult } from '../scoring/scored-idea';
-import type { ScoreOptions } from './scorer-types';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { Provenance, ScoredIdea, ScoreResult } from '../scoring/scored-idea';
+import type { ScoreOptions, ScoreOutcome } from './scorer-types';
 
 export const APP_VERSION = '0.1.0';
 
@@ -35,5 +36,15 @@ export function buildScoreResult(parts: ScoreParts, options: ScoreOptions, model
       milliseconds: parts.milliseconds,
       scoredAt: new Date().toISOString(),
     },
+  };
+}
+
+/** An idea and its scoring's outcome as one record of the export schema (`id` names it there). */
+export function scoredIdeaRecord(idea: IdeaInput, id: string, outcome: ScoreOutcome): ScoredIdea {
+  return {
+    id,
+    ...(idea.title !== undefined ? { title: idea.title } : {}),
+    text: idea.text,
+    ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
   };
 }

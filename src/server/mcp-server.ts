@@ -1,3 +1,4 @@
+import { scoredIdeaRecord } from '../engine/score-result';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
@@ -33,12 +34,7 @@ function options(input: { threshold?: number | undefined; comparison?: '>' | '>=
 }
 
 function record(idea: IdeaInput, index: number, outcome: ScoreOutcome): ScoredIdea {
-  return {
-    id: idea.id ?? String(index + 1),
-    ...(idea.title !== undefined ? { title: idea.title } : {}),
-    text: idea.text,
-    ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
-  };
+  return scoredIdeaRecord(idea, idea.id ?? String(index + 1), outcome);
 }
 
 function line(r: ScoredIdea): string {

@@ -1,3 +1,4 @@
+import { scoredIdeaRecord } from '../engine/score-result';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Completion, CompletionOptions } from '../engine/qwen-scorer';
@@ -284,12 +285,7 @@ export class CompletionsServer {
       const records: ScoredIdea[] = [];
       for (const [index, idea] of parsed.ideas.entries()) {
         const outcome = await this.engine.score(idea, options);
-        const record: ScoredIdea = {
-          id: idea.id ?? String(index + 1),
-          ...(idea.title !== undefined ? { title: idea.title } : {}),
-          text: idea.text,
-          ...(outcome.ok ? { status: 'scored' as const, result: outcome.result } : { status: 'failed' as const, error: outcome.error }),
-        };
+        const record = scoredIdeaRecord(idea, idea.id ?? String(index + 1), outcome);
         if (parsed.stream) {
           if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-cache' });
           res.write(`${toJsonLine(record)}\n`);

@@ -82,9 +82,28 @@ export class EngineClient implements Engine {
    * not its wait behind another. A run that outlasts the watchdog is a model error: the worker is replaced.
    */
   score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
-    const run = this.runs.then(() => this.scoreNow(idea, options));
-    this.runs = run.catch(() => undefined);
-    return run;
+    return this.inLine(() => this.scoreNow(idea, options));
+  }
+
+  /** After the runs before it, one at a time (scoring and measuring share the worker). */
+  private inLine<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.runs.then(run);
+    this.runs = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * A call on the worker under the watchdog: its answer, or `hung` once `boundMs` has passed, that worker then
+   * stopped. `ran.session` is the worker it ran on (only that one is stopped on a failure: a newer one, from a
+   * load that superseded it, is left alone).
+   */
+  private async withinBound<T>(call: (remote: WorkerSession<Engine>['remote']) => Promise<T>, boundMs: number, ran: { session: WorkerSession<Engine> | null }): Promise<T | 'hung'> {
+    const answer = await this.worker.call((session) => {
+      ran.session = session;
+      return withDeadline<T>(call(session.remote), boundMs);
+    });
+    if (answer === 'hung') ran.session?.stop();
+    return answer;
   }
 
   async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {
@@ -99,50 +118,34 @@ export class EngineClient implements Engine {
 
   /** In the same line as scoring (one run at a time), so a queue under way waits for it. */
   measureDevice(): Promise<DeviceFigures> {
-    const run = this.runs.then(async () => {
+    return this.inLine(async () => {
       await this.ensureLoaded();
       // Under the scoring watchdog too: a measurement that never answers must not hold the queue.
       const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, MEASURE_PASSES);
-      let session: WorkerSession<Engine> | null = null;
-      const figures = await this.worker.call((s) => {
-        session = s;
-        return withDeadline(s.remote.measureDevice(), bound);
-      });
-      if (figures === 'hung') {
-        (session as WorkerSession<Engine> | null)?.stop();
-        throw new ModelError('runtime', hungRunMessage(bound));
-      }
+      const figures = await this.withinBound((remote) => remote.measureDevice(), bound, { session: null });
+      if (figures === 'hung') throw new ModelError('runtime', hungRunMessage(bound));
       return figures;
     });
-    this.runs = run.catch(() => undefined);
-    return run;
   }
 
   private async scoreNow(idea: IdeaInput, options: Partial<ScoreOptions>): Promise<ScoreOutcome> {
-    // Only the worker that failed is stopped: a newer one (a load that superseded it) is left alone.
-    let session: WorkerSession<Engine> | null = null;
+    const ran: { session: WorkerSession<Engine> | null } = { session: null };
     try {
       await this.ensureLoaded();
       // An attribution is a scoring per unit more (and its pace per pass is not a scoring's).
       const scorings = options.attribute ? attributionUnits(idea).length + 2 : 1;
       const bound = this.options.hangBoundMs?.() ?? watchdogBoundMs(this.slowestPace, scorings * worstCasePasses(options.maxNewTokens, options.readoutMaxForwards));
       const started = performance.now();
-      const outcome = await this.worker.call((s) => {
-        session = s;
-        return withDeadline<ScoreOutcome>(s.remote.score(idea, options), bound);
-      });
-      if (outcome === 'hung') {
-        (session as WorkerSession<Engine> | null)?.stop();
-        return { ok: false, error: { code: 'model-error', message: hungRunMessage(bound) } };
-      }
+      const outcome = await this.withinBound<ScoreOutcome>((remote) => remote.score(idea, options), bound, ran);
+      if (outcome === 'hung') return { ok: false, error: { code: 'model-error', message: hungRunMessage(bound) } };
       if (outcome.ok) {
         if (scorings === 1) this.slowestPace = slowerPace(this.slowestPace, { milliseconds: performance.now() - started, forwardPasses: outcome.result.provenance.forwardPasses });
       } else if (outcome.error.code === 'model-error') {
-        (session as WorkerSession<Engine> | null)?.stop();
+        ran.session?.stop();
       }
       return outcome;
     } catch (error) {
-      (session as WorkerSession<Engine> | null)?.stop();
+      ran.session?.stop();
       const stopped = error instanceof ModelError && (error.code === 'worker-stopped' || error.code === 'cancelled');
       return { ok: false, error: { code: 'model-error', message: stopped ? 'The scoring worker was stopped before it answered.' : (error as Error).message } };
     }

@@ -13,12 +13,9 @@
  */
 import * as asyncify from 'onnxruntime-web/webgpu';
 import * as jspi from 'onnxruntime-web/jspi';
+import { hasJspi } from './jspi';
 
 export type OrtBuild = 'jspi' | 'asyncify';
-
-export function hasJspi(): boolean {
-  return typeof WebAssembly === 'object' && 'Suspending' in WebAssembly;
-}
 
 /** The build this worker runs on. */
 export const ORT_BUILD: OrtBuild = hasJspi() ? 'jspi' : 'asyncify';
