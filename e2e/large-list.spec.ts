@@ -62,6 +62,7 @@ test('25,000 imported ideas are all listed, found, sorted, exported and kept acr
   await page.getByRole('button', { name: 'Clear the list' }).click();
   await expect(page.getByTestId('idea-row')).toHaveCount(0);
   await page.waitForTimeout(500);
+  await expect(page.getByTestId('list-saving')).toHaveCount(0, { timeout: 120_000 });
   await page.reload();
   await expect(page.getByText('No ideas yet.')).toBeVisible({ timeout: 60_000 });
 });

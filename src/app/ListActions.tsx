@@ -58,7 +58,7 @@ export function ListActions() {
       </p>
       {saving > 0 && (
         <p className="saving" role="status" data-testid="list-saving">
-          Saving {saving.toLocaleString('en')} ideas in this browser…
+          Saving {saving.toLocaleString('en')} changes to the list in this browser…
         </p>
       )}
       {waiting > 0 && <progress className="queue-progress" value={done} max={done + waiting} aria-label="Queue progress" />}

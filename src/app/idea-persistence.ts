@@ -86,9 +86,10 @@ export async function startIdeaPersistence(store: Store, db: UseStore = ideaData
     if (!puts.length && !deletes.length && !order) return;
     try {
       if (ideas.length === 0 && saved.size > 0) {
+        if (saved.size > CHUNK) store.setState({ savingIdeas: saved.size });
         await db('readwrite', (s) => promisifyRequest(s.clear()));
       } else {
-        // A large save (an import) says so, so that nobody closes the page before it is done.
+        // A large save (an import, a clear) says so, so that nobody closes the page before it is done.
         if (puts.length > CHUNK) store.setState({ savingIdeas: puts.length });
         for (let start = 0; start < puts.length; start += CHUNK) {
           const chunk = puts.slice(start, start + CHUNK);
