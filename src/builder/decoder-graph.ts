@@ -33,10 +33,9 @@ export abstract class DecoderGraphBuilder {
   private readonly act: ElementType;
   private readonly quantized: boolean;
   private inputIds = 'input_ids';
-  private attentionMask = 'attention_mask';
   private positionIds = 'position_ids';
-  private seqlensK = '';
-  private totalSequenceLength = '';
+  private seqlensK = 'seqlens_k';
+  private totalSequenceLength = 'total_sequence_length';
   private cosCache = '';
   private sinCache = '';
 
@@ -52,7 +51,6 @@ export abstract class DecoderGraphBuilder {
 
   async build(): Promise<void> {
     this.makeInputs();
-    this.makeAttentionMaskReductions();
     await this.makeRotaryCaches();
     let hidden = await this.makeEmbedding();
     let residual: string | null = null;
@@ -63,11 +61,18 @@ export abstract class DecoderGraphBuilder {
     await this.makeLmHead(normed.output);
   }
 
+  /**
+   * GroupQueryAttention's lengths and lm_head's slice come in as inputs the engine computes
+   * (src/engine/decoder-feeds.ts), not as arithmetic on an int64 attention mask: onnxruntime places such
+   * integer arithmetic on the CPU EP, so a WebGPU session would run part of every pass there.
+   */
   protected makeInputs(): void {
     const g = this.graph;
     const { numLayers, numKvHeads, headDim } = this.spec;
     this.inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
-    this.attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
+    // Per batch row, the index of its last real token; and the length of past + new tokens.
+    this.seqlensK = g.input('seqlens_k', 'int32', ['batch_size']);
+    this.totalSequenceLength = g.input('total_sequence_length', 'int32', []);
     if (this.options.separateRotary) this.positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
     // Numeric kv-heads and head_dim: Transformers.js builds the empty first cache from these declared shapes.
     for (let i = 0; i < numLayers; i++) {
@@ -75,27 +80,14 @@ export abstract class DecoderGraphBuilder {
         g.input(`past_key_values.${i}.${kind}`, this.act, ['batch_size', numKvHeads, 'past_sequence_length', headDim]);
       }
     }
-    g.input('num_logits_to_keep', 'int64', []);
+    // −(positions whose logits are kept), as Slice's start on the sequence axis; 0 keeps them all.
+    g.input('logits_slice_start', 'int64', [1]);
     g.output('logits', 'float32', ['batch_size', 'logits_length', this.spec.vocabSize]);
     for (let i = 0; i < numLayers; i++) {
       for (const kind of ['key', 'value']) {
         g.output(`present.${i}.${kind}`, this.act, ['batch_size', numKvHeads, 'total_sequence_length', headDim]);
       }
     }
-  }
-
-  /** GroupQueryAttention wants, per batch row, the index of its last real token and the total length. */
-  protected makeAttentionMaskReductions(): void {
-    const g = this.graph;
-    const axis1 = g.constant('axis_1', 'int64', [1], [1]);
-    const one = g.constant('one', 'int64', [], [1]);
-    const summed = g.op('ReduceSum', [this.attentionMask, axis1], 'attn_mask/ReduceSum', { keepdims: 0 });
-    const lastIndex = g.op('Sub', [summed, one], 'attn_mask/Sub');
-    this.seqlensK = g.op('Cast', [lastIndex], 'attn_mask/seqlens_k', { to: 6 /* int32 */ });
-    const shape = g.op('Shape', [this.attentionMask], 'attn_mask/Shape');
-    const index1 = g.constant('index_1', 'int64', [], [1]);
-    const total = g.op('Gather', [shape, index1], 'attn_mask/Gather', { axis: 0 });
-    this.totalSequenceLength = g.op('Cast', [total], 'attn_mask/total_seq_len', { to: 6 });
   }
 
   /** RoPE's inverse frequencies, one per pair of head dimensions: 1 / θ^(2i/headDim). */
@@ -386,13 +378,12 @@ export abstract class DecoderGraphBuilder {
   }
 
   /**
-   * Logits for the last `num_logits_to_keep` positions (0 keeps all). Float builds split the vocabulary into
+   * Logits from `logits_slice_start` (−kept positions; 0 keeps all). Float builds split the vocabulary into
    * row chunks, each its own MatMul, so the [vocab, hidden] matrix is transposed chunk by chunk and never whole.
    */
   protected async makeLmHead(normed: string): Promise<void> {
     const g = this.graph;
-    const keep = g.op('Reshape', ['num_logits_to_keep', g.constant('shape_1', 'int64', [1], [1])], 'lm_head/keep');
-    const start = g.op('Neg', [keep], 'lm_head/start');
+    const start = 'logits_slice_start';
     const end = g.constant('int64_max', 'int64', [1], [Number.MAX_SAFE_INTEGER]);
     const kept = g.op('Slice', [normed, start, end, g.constant('slice_axis', 'int64', [1], [1])], 'lm_head/Slice');
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { ForwardTrace } from '../engine/decoder';
+import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
 import { loadScorer } from '../engine/load-scorer';
 import { attributionUnits, withoutUnit } from '../scoring/attribution';
 import { plantedCheckpoint } from '../fixtures/planted';
@@ -62,8 +63,7 @@ async function replayOnOrt(session: ort.InferenceSession, traces: ForwardTrace[]
     if (past === undefined) throw new Error(`replay: pass ${index + 1} starts after ${trace.pastLength} tokens, but no earlier pass ended there`);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(trace.tokens, BigInt), [batch, width]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
-      num_logits_to_keep: new ort.Tensor('int64', [BigInt(trace.keep)], []),
+      ...pickFeeds(integerFeeds(batch, trace.pastLength, width, trace.keep), session.inputNames, (f) => new ort.Tensor(f.type, f.data, f.dims)),
     };
     for (let i = 0; i < numLayers; i++) {
       for (const kind of ['key', 'value']) {

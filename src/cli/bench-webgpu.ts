@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { DTYPE_SUFFIX } from '../models/model-files';
+import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
 import { loadScorer } from '../engine/load-scorer';
 import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { plantedCheckpoint } from '../fixtures/planted';
@@ -90,13 +91,11 @@ async function buildModel(root: string, layers: number, dtype: Dtype): Promise<s
 
 type Feeds = Record<string, ort.Tensor>;
 
-function feeds(tokens: number[], past: Feeds | null, pastLength: number, layers: number, kvType: 'float16' | 'float32'): Feeds {
-  const total = pastLength + tokens.length;
+function feeds(session: ort.InferenceSession, tokens: number[], past: Feeds | null, pastLength: number, layers: number, kvType: 'float16' | 'float32'): Feeds {
   const empty = new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, SHAPE_7B.numKvHeads, 0, HEAD_DIM]);
   const out: Feeds = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-    num_logits_to_keep: new ort.Tensor('int64', [1n], []),
+    ...pickFeeds(integerFeeds(1, pastLength, tokens.length, 1), session.inputNames, (f) => new ort.Tensor(f.type, f.data, f.dims)),
   };
   for (let i = 0; i < layers; i++) {
     for (const kind of ['key', 'value']) out[`past_key_values.${i}.${kind}`] = past?.[`present.${i}.${kind}`] ?? empty;
@@ -111,14 +110,14 @@ function presentNames(layers: number): string[] {
 /** Prefill then decode steps on one session; returns timings and the prefill's last logits. */
 async function runPasses(session: ort.InferenceSession, prompt: number[], steps: number, layers: number, kvType: 'float16' | 'float32') {
   const started = performance.now();
-  const prefill = await session.run(feeds(prompt, null, 0, layers, kvType));
+  const prefill = await session.run(feeds(session, prompt, null, 0, layers, kvType));
   const prefillMs = performance.now() - started;
   const logits = Float32Array.from(prefill.logits!.data as Float32Array);
   let past: Feeds = prefill;
   const stepMs: number[] = [];
   for (let step = 0; step < steps; step++) {
     const t = performance.now();
-    const next = await session.run(feeds([TOKEN.newline], past, prompt.length + step, layers, kvType));
+    const next = await session.run(feeds(session, [TOKEN.newline], past, prompt.length + step, layers, kvType));
     stepMs.push(performance.now() - t);
     for (const name of presentNames(layers)) past[name]!.dispose();
     past = next;

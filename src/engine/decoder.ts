@@ -1,4 +1,5 @@
 import { Tensor } from '@huggingface/transformers';
+import { integerFeeds } from './decoder-feeds';
 import { HostKvCacheOps, type KvCache, type KvCacheOps } from './kv-cache-ops';
 
 export type { KvCache };
@@ -57,13 +58,13 @@ export class Decoder {
     const width = sequences[0]!.length;
     if (sequences.some((s) => s.length !== width)) throw new Error('a batch of continuations must have equal lengths');
     const pastLength = past?.length ?? 0;
-    const total = pastLength + width;
     const started = performance.now();
+    // Transformers.js passes the session the inputs it declares, of all these.
+    const integers = Object.fromEntries(Object.entries(integerFeeds(batch, pastLength, width, keep)).map(([name, f]) => [name, new Tensor(f.type, f.data, f.dims)]));
     const outputs = await this.model.forward({
       input_ids: new Tensor('int64', BigInt64Array.from(sequences.flat(), BigInt), [batch, width]),
-      attention_mask: new Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
+      ...integers,
       past_key_values: past?.cache,
-      num_logits_to_keep: new Tensor('int64', [BigInt(keep)], []),
     });
     this.forwardPasses++;
     this.trace?.push({ tokens: sequences.flat(), pastLength, keep, milliseconds: performance.now() - started, batch });

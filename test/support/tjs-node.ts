@@ -1,5 +1,6 @@
 import { AutoModelForCausalLM, DynamicCache, env, Tensor } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
+import { integerFeeds } from '../../src/engine/decoder-feeds';
 
 /** Transformers.js in Node, reading converted folders from disk and never from a hub. */
 export async function loadConverted(modelDir: string, dtype: string) {
@@ -13,14 +14,15 @@ export function idsTensor(ids: readonly number[]): Tensor {
   return new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
 }
 
-export function onesMask(length: number): Tensor {
-  return new Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
-}
-
 export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
+}
+
+/** The integer inputs of a pass over `pastLength` cached tokens plus `width` new ones, keeping every logit row. */
+export function lengthFeeds(pastLength: number, width: number): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(integerFeeds(1, pastLength, width, 0)).map(([name, f]) => [name, new Tensor(f.type, f.data, f.dims)]));
 }
 
 /**
@@ -33,7 +35,7 @@ export async function greedyWithCache(
   steps: number,
 ): Promise<{ tokens: number[]; rows: Float32Array[]; prefillRows: Float32Array[] }> {
   const run = model as unknown as (inputs: Record<string, unknown>) => Promise<Record<string, Tensor>>;
-  let output = await run({ input_ids: idsTensor(prompt), attention_mask: onesMask(prompt.length) });
+  let output = await run({ input_ids: idsTensor(prompt), ...lengthFeeds(0, prompt.length) });
   const vocab = output.logits!.dims[2]!;
   const all = output.logits!.data as Float32Array;
   const prefillRows = Array.from({ length: prompt.length }, (_, p) => all.slice(p * vocab, (p + 1) * vocab));
@@ -42,7 +44,7 @@ export async function greedyWithCache(
   for (let step = 1; step < steps; step++) {
     output = await run({
       input_ids: idsTensor([tokens[step - 1]!]),
-      attention_mask: onesMask(prompt.length + step),
+      ...lengthFeeds(prompt.length + step - 1, 1),
       past_key_values: cacheFrom(output),
     });
     const row = (output.logits!.data as Float32Array).slice(-vocab);
