@@ -90,9 +90,38 @@ export function readCommandLine<T extends { readonly help: boolean }>(command: s
   return args;
 }
 
-/** Loads the model a command was given (folder, URL or repo id) on the CPU, or prints why it could not (null). */
+/** The API key for --server: REFEREE_API_KEY, else OPENAI_API_KEY. Never printed. */
+function apiKey(): string | undefined {
+  return process.env.REFEREE_API_KEY || process.env.OPENAI_API_KEY || undefined;
+}
+
+/** What a scoring command's flags ask the engine to load: a model here, or a served one with --server. */
+export function scoringLoadRequest(args: {
+  readonly model: string;
+  readonly dtype: Dtype;
+  readonly revision?: string | undefined;
+  readonly maxPromptTokens?: number | undefined;
+  readonly server?: string | undefined;
+  readonly tokenizer?: string | undefined;
+}): LoadRequest {
+  const key = apiKey();
+  return {
+    source: args.model,
+    dtype: args.dtype,
+    ...(args.revision !== undefined ? { revision: args.revision } : {}),
+    ...(args.maxPromptTokens !== undefined ? { maxPromptTokens: args.maxPromptTokens } : {}),
+    ...(args.server !== undefined
+      ? { server: { url: args.server, ...(key ? { apiKey: key } : {}), ...(args.tokenizer !== undefined ? { tokenizer: args.tokenizer } : {}) } }
+      : {}),
+  };
+}
+
+/**
+ * Loads what a command scores with (a model here on the CPU, or a completions server), or prints why it
+ * could not (null).
+ */
 export async function loadCommandEngine(command: string, io: CliIo, request: LoadRequest): Promise<NodeEngine | null> {
-  const engine = new NodeEngine();
+  const engine = new NodeEngine((warning) => io.stderr(`${command}: warning: ${warning}\n`));
   try {
     await engine.load({ ...request, device: 'cpu' });
     return engine;

@@ -9,8 +9,7 @@ import { evaluationDocument } from '../evaluation/report-document';
 import { formatCalibration, formatReport } from '../evaluation/report-text';
 import { decodeUtf8, describeProblem, InputError, type InputFormat } from '../scoring/idea-input';
 import type { ScoreResult } from '../scoring/scored-idea';
-import { openScorer } from './scorer-source';
-import { choice, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, scoringLoadRequest, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run evaluate -- --model <folder|url|repo-id> [options] <labelled file>
 Scores a labelled set with AlphaResearch-RM and reports how well the scores agree with the labels:
@@ -54,15 +53,9 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const engine = await openScorer('evaluate', io, {
-    model: args.model,
-    dtype: args.dtype,
-    ...(args.revision !== undefined ? { revision: args.revision } : {}),
-    ...(args.server ? { server: args.server } : {}),
-    ...(args.tokenizer ? { tokenizer: args.tokenizer } : {}),
-  });
+  const engine = await loadCommandEngine('evaluate', io, scoringLoadRequest(args));
   if (!engine) return 1;
-  const info = engine.model;
+  const info = engine.info;
 
   const settings: EvaluationSettings = { threshold: args.threshold, comparison: args.comparison };
   const results: (ScoreResult | null)[] = [];
@@ -84,12 +77,12 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     );
     for (const outcome of outcomes) results.push(outcome.ok ? outcome.result : null);
   } finally {
-    await engine.close();
+    await engine.unload();
   }
 
   const items = toEvaluationItems(labelled, results, settings);
   const report = evaluate(items, settings);
-  const model = { id: info.id, revision: info.revision, dtype: info.dtype, device: info.device };
+  const model = { id: info.id, revision: info.revision, dtype: info.dtype, device: info.device === 'server' ? (args.server ?? info.device) : info.device };
   let calibration: CalibrationOutcome | undefined;
   if (args.calibrate !== undefined) {
     calibration = calibrate(

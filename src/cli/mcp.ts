@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../server/mcp-server';
-import { nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, type CliIo } from './cli-support';
-import { openScorer } from './scorer-source';
+import { loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, scoringLoadRequest, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run -s mcp -- --model <folder|url|repo-id> [--dtype q4] | --server <url> --model <served name> [--tokenizer <t>]
 A Model Context Protocol server on stdio with Referee's tools: score_ideas (results in the export schema) and
@@ -19,22 +18,18 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return values.help ? ({ help: true } as ReturnType<typeof scoringArgs> & { help: boolean }) : { ...scoringArgs(values), help: false };
   });
   if (typeof args === 'number') return args;
-  const scorer = await openScorer('mcp', io, {
-    model: args.model,
-    dtype: args.dtype,
-    ...(args.revision !== undefined ? { revision: args.revision } : {}),
-    ...(args.server !== undefined ? { server: args.server } : {}),
-    ...(args.tokenizer !== undefined ? { tokenizer: args.tokenizer } : {}),
-  });
+  const scorer = await loadCommandEngine('mcp', io, scoringLoadRequest(args));
   if (!scorer) return 1;
-  const server = createMcpServer(scorer, scorer.model);
+  const info = scorer.info;
+  const model = { id: info.id, dtype: info.dtype, device: info.device === 'server' ? (args.server ?? info.device) : info.device };
+  const server = createMcpServer(scorer, model);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);
-  io.stderr(`mcp: serving ${scorer.model.id} (${scorer.model.dtype} on ${scorer.model.device}) on stdio\n`);
+  io.stderr(`mcp: serving ${model.id} (${model.dtype} on ${model.device}) on stdio\n`);
   process.stdin.on('end', () => void server.close());
   await closed;
-  await scorer.close();
+  await scorer.unload();
   return 0;
 }
 

@@ -1,6 +1,5 @@
 import { scoredIdeaRecord } from '../engine/score-result';
 import { scoreConcurrently } from '../engine/score-in-order';
-import { openScorer } from './scorer-source';
 import { appendFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -9,7 +8,7 @@ import type { DecisionStatistic } from '../scoring/score-stats';
 import { toJsonLine } from '../scoring/scored-idea';
 import { describeCounterfactual, passDependsOnFlaggedText } from '../scoring/counterfactual';
 import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../engine/scorer-types';
-import { choice, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, UsageError, type CliIo } from './cli-support';
+import { choice, loadCommandEngine, nodeIo, readCommandLine, runIfMain, SCORING_OPTIONS, scoringArgs, scoringLoadRequest, UsageError, type CliIo } from './cli-support';
 
 const USAGE = `usage: npm run score -- --model <folder|url|repo-id> [options] <input|->
 Scores research ideas with AlphaResearch-RM; writes one JSON line per idea (input order) to stdout.
@@ -63,14 +62,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
     return 1;
   }
 
-  const scorer = await openScorer('score', io, {
-    model: args.model,
-    dtype: args.dtype,
-    ...(args.revision !== undefined ? { revision: args.revision } : {}),
-    ...(args.maxPromptTokens !== undefined ? { maxPromptTokens: args.maxPromptTokens } : {}),
-    ...(args.server ? { server: args.server } : {}),
-    ...(args.tokenizer ? { tokenizer: args.tokenizer } : {}),
-  });
+  const scorer = await loadCommandEngine('score', io, scoringLoadRequest(args));
   if (!scorer) return 1;
 
   // With --output, ideas already scored there are skipped, and each new line is appended as it lands, so a
@@ -124,7 +116,7 @@ export async function main(argv: string[], io: CliIo = nodeIo): Promise<number> 
       },
     );
   } finally {
-    await scorer.close();
+    await scorer.unload();
   }
   const skipped = args.inputProblems ?? 0;
   io.stderr(

@@ -4,12 +4,16 @@ import type { PromptProfileId } from '../scoring/prompt-profiles';
 import type { DecisionSettings } from '../scoring/score-stats';
 import type { IdeaError, ScoreResult } from '../scoring/scored-idea';
 
-/** What the page and the CLI call: the engine in Node, and (later) the same type over worker messages. */
+/**
+ * What scores ideas behind an Engine: the model loaded here (QwenScorer) or a completions server
+ * (RemoteScorer). Engines (src/engine/engine.ts) hold one; `openScorer`-style choice between the two is made in
+ * each engine's `load`, through the shared `connectServer` (src/engine/remote/connect-server.ts).
+ */
 export interface Scorer {
-  readonly info: ModelInfo;
+  /** Honours `options.attribute` (then the same as `attribute`). */
   score(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome>;
-  /** Scores in order, reporting each outcome as it finishes; stops between ideas once `signal` aborts. */
-  scoreAll(ideas: readonly IdeaInput[], options?: Partial<ScoreOptions> & ScoreAllHooks): Promise<ScoreOutcome[]>;
+  /** The score with leave-one-out attribution (src/scoring/attribution.ts). */
+  attribute(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome>;
   /** The exact chat-templated prompt string the model sees for an idea. */
   prompt(idea: IdeaInput, profile?: PromptProfileId): Promise<string>;
   dispose(): Promise<void>;

@@ -8,6 +8,7 @@ import type { IdeaInput } from '../scoring/idea-input';
 import type { ScoreOptions, ScoreOutcome } from '../engine/scorer-types';
 import { toJsonLine, type ScoredIdea } from '../scoring/scored-idea';
 import { parseScoreRequest } from './score-request';
+import { TOKENIZER_ROUTE } from '../engine/remote/connect-server';
 
 /** What the server needs of the engine: greedy completions over token ids, and the tokenizer's views. */
 export interface CompletionEngine {
@@ -34,12 +35,6 @@ export interface ServerOptions {
   /** Origins of pages allowed to call this server from a browser (CORS), e.g. Referee's own. */
   readonly corsOrigins?: readonly string[];
 }
-
-/**
- * Where `serve` publishes the served model's tokenizer files, as a model folder Transformers.js can load:
- * `--server` clients read the tokenizer from `<base>/referee/model/<served name>/` when not told where it is.
- */
-export const TOKENIZER_ROUTE = '/v1/referee/model/';
 
 class HttpError extends Error {
   constructor(

@@ -13,12 +13,10 @@ import type { Engine, EngineCapabilities, LoadedModel, LoadProgress, LoadRequest
 import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { ChatTokenizer } from '../engine/prompt-tokens';
-import { CompletionsClient, CompletionsError } from '../engine/remote/completions-client';
-import { RemoteScorer } from '../engine/remote/remote-scorer';
+import { connectServer, type ServerConnection } from '../engine/remote/connect-server';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import { InferenceSession, ORT_BUILD, Tensor } from '../engine/browser/ort-runtime';
 import { OnnxKvCacheOps, type OrtForKvOps } from '../engine/onnx-kv-cache-ops';
-import { attributeByScoring } from '../engine/attribute-by-scoring';
 import { chooseNumThreads } from '../engine/browser/ort-wasm';
 import { adapterFacts, describeGpuAdapter, deviceWithoutSubgroups, hasNarrowSubgroups, requestAdapter, type GPUAdapterLike, type GPUDeviceLike } from '../engine/browser/webgpu-adapter';
 import { fetchModelFiles } from '../models/browser/model-download';
@@ -32,53 +30,17 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let scorer: QwenScorer | null = null;
 /** Set instead of `scorer` when the page scores through a completions server. */
-let remote: { scorer: RemoteScorer; info: LoadedModel } | null = null;
+let remote: ServerConnection | null = null;
 
-/**
- * Connects to an OpenAI-compatible completions server: checks that it serves the model (GET /v1/models), and
- * reads the model's tokenizer here, so prompts go to it as token ids encoded exactly as the local engine does.
- */
-async function connectServer(request: LoadRequest, server: NonNullable<LoadRequest['server']>): Promise<{ scorer: RemoteScorer; info: LoadedModel }> {
-  const client = new CompletionsClient({ baseUrl: server.url, model: request.source, ...(server.apiKey ? { apiKey: server.apiKey } : {}) });
-  const base = client.base;
-  let names: string[];
-  try {
-    names = await client.servedModels();
-  } catch (error) {
-    if (error instanceof CompletionsError && (error.status === 401 || error.status === 403)) {
-      throw new ModelError('model-refused', `The server at ${base} refused the API key (HTTP ${error.status}).`);
-    }
-    if (error instanceof CompletionsError) throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${error.status} for /models.`);
-    throw new ModelError(
-      'network',
-      `Cannot reach the server at ${base} (${(error as Error).message}). It must be running, allow this page's origin (CORS: ` +
-        `Access-Control-Allow-Origin), and be allowed by the page's Content-Security-Policy (REFEREE_CONNECT_SRC).`,
-    );
-  }
-  if (!names.includes(request.source)) {
-    throw new ModelError('model-not-found', `The server at ${base} does not serve "${request.source}"; it serves ${names.map((n) => `"${n}"`).join(', ') || 'nothing'}.`);
-  }
-  const { id } = useBrowserModelSource(server.tokenizer ?? request.source, self.location.origin, self.location.href);
-  let tokenizer: ChatTokenizer;
-  try {
-    tokenizer = (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
-  } catch (error) {
-    throw new ModelError('model-not-found', `Cannot read the tokenizer of ${server.tokenizer ?? request.source}: ${(error as Error).message}`);
-  }
-  const scorer = new RemoteScorer(client, tokenizer, { id: request.source, revision: null, dtype: 'server', device: base });
-  const info: LoadedModel = {
-    id: request.source,
-    revision: null,
-    dtype: 'server',
-    device: 'server',
-    vocabSize: 0,
-    maxPromptTokens: Number.MAX_SAFE_INTEGER,
-    memoryEstimateBytes: 0,
-    deviceNote: `Scored by the server at ${base}: every idea you score is sent to it.`,
-    subgroups: null,
-  };
-  return { scorer, info };
+/** Reads a tokenizer from a folder, URL or repo id, as this page loads models. */
+async function readBrowserTokenizer(source: string): Promise<ChatTokenizer> {
+  const { id } = useBrowserModelSource(source, self.location.origin, self.location.href);
+  return (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
 }
+
+/** What to check when the page cannot reach a server at all. */
+const UNREACHABLE_HINT =
+  "It must be running, allow this page's origin (CORS: Access-Control-Allow-Origin), and be allowed by the page's Content-Security-Policy (REFEREE_CONNECT_SRC).";
 
 /**
  * The model's memory estimate at the dtype it would run with on WASM, from its config.json; undefined when
@@ -150,7 +112,7 @@ const engine: Engine = {
     scorer = null;
     remote = null;
     if (request.server) {
-      remote = await connectServer(request, request.server);
+      remote = await connectServer({ ...request, server: request.server }, readBrowserTokenizer, { unreachableHint: UNREACHABLE_HINT });
       return remote.info;
     }
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);
@@ -204,10 +166,7 @@ const engine: Engine = {
     };
   },
   async score(idea, options) {
-    if (!remote) return loaded().score(idea, options);
-    const server = remote.scorer;
-    // Through a server the variants are plain scorings (no cache to reuse there).
-    return options?.attribute ? attributeByScoring((i, o) => server.score(i, { ...o, attribute: false }), idea, options) : server.score(idea, options);
+    return (remote?.scorer ?? loaded()).score(idea, options);
   },
   async prompt(idea, profile) {
     return remote ? remote.scorer.prompt(idea, profile) : loaded().prompt(idea, profile);

@@ -121,7 +121,7 @@ describe('--server when the server misbehaves', () => {
           if (n % 12 === 6) return void res.writeHead(429, { 'Retry-After': '0' }).end('{"error":"busy"}');
           if (n % 12 === 9) return void res.writeHead(500).end('oops');
         }
-        if (mode === 'malformed' && JSON.parse(body.toString()).logprobs && n % 2 === 0) {
+        if (mode === 'malformed' && req.method === 'POST' && JSON.parse(body.toString()).logprobs && n % 2 === 0) {
           return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"choices":[{"text":"7","logprobs":null}]}');
         }
         const forward = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
@@ -167,6 +167,17 @@ describe('--server when the server misbehaves', () => {
     expect(resumed.stderr).toMatch(/2 of 4 ideas already in/);
     const parse = (text: string) => text.split('\n').filter(Boolean).map((l) => numbers(ScoredIdeaLineSchema.parse(JSON.parse(l))));
     expect(parse(await readFile(stopped, 'utf8'))).toEqual(parse(await readFile(clean, 'utf8')));
+  });
+
+  it('a model the server does not serve, and a server that is not there, are each said before any idea is sent', async () => {
+    mode = 'flaky';
+    const wrong = await run(['--server', upstream.url, '--model', 'other', '--tokenizer', join(FIXTURES, 'tiny-planted-qwen2'), '-']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/does not serve "other"; it serves "planted"/);
+    expect(wrong.lines).toEqual([]);
+    const away = await run(['--server', 'http://127.0.0.1:9/v1', '--model', 'planted', '--tokenizer', join(FIXTURES, 'tiny-planted-qwen2'), '-']);
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/Cannot reach the server at http:\/\/127\.0\.0\.1:9\/v1 \(.*after 3 attempts\)/);
   });
 
   it('a malformed answer fails that idea with a clear message, and the rest of the batch goes on', async () => {

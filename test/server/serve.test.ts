@@ -41,14 +41,15 @@ describe('npm run serve', () => {
     expect(((await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(['planted']);
   });
 
-  it('the client lists the served models (the page checks them before it scores), and says the status when it cannot', async () => {
+  it('the client lists the served models (the page and the CLI check them before they score), and says the status when it cannot', async () => {
     expect(await new CompletionsClient({ baseUrl: `${url}/`, model: 'planted' }).servedModels()).toEqual(['planted']);
     const missing = await new CompletionsClient({ baseUrl: `${url}/nowhere`, model: 'planted' }).servedModels().catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(CompletionsError);
     expect(missing).toMatchObject({ status: 404 });
     const unreachable = await new CompletionsClient({ baseUrl: 'http://127.0.0.1:9/v1', model: 'planted' }).servedModels().catch((error: unknown) => error);
-    expect(unreachable).toBeInstanceOf(Error);
-    expect(unreachable).not.toBeInstanceOf(CompletionsError);
+    // Never reached: no status, and tried again before giving up (a cut connection looks the same).
+    expect(unreachable).toBeInstanceOf(CompletionsError);
+    expect(unreachable).toMatchObject({ status: undefined, message: expect.stringMatching(/after 3 attempts/) });
   });
 
   it('completes a token-id prompt greedily, with the top log-probabilities of each token', async () => {

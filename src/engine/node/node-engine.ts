@@ -1,3 +1,4 @@
+import { AutoTokenizer } from '@huggingface/transformers';
 import type { IdeaInput } from '../../scoring/idea-input';
 import type { PromptProfileId } from '../../scoring/prompt-profiles';
 import { ModelError } from '../../models/model-error';
@@ -5,7 +6,9 @@ import { useModelSource } from '../../models/node/model-source';
 import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadRequest } from '../engine';
 import { loadScorer } from '../load-scorer';
 import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';
-import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
+import type { ScoreOptions, ScoreOutcome, Scorer } from '../scorer-types';
+import type { ChatTokenizer } from '../prompt-tokens';
+import { connectServer } from '../remote/connect-server';
 import type { DeviceFigures } from '../device-figures';
 import type { ChatMessage } from '../../scoring/prompt-profiles';
 
@@ -15,14 +18,33 @@ export const TOKENIZER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_conf
 /** Node's devices: onnxruntime-node's CPU EP, and its own WebGPU EP (Dawn) where the machine has an adapter. */
 const NODE_DEVICES = ['cpu', 'webgpu'] as const;
 
-/** The Engine in Node (the CLI, research-agent pipelines): the scorer loaded in this process. */
+/** Reads a tokenizer from a folder, URL or repo id, as models load in Node. */
+async function readNodeTokenizer(source: string): Promise<ChatTokenizer> {
+  const { id } = await useModelSource(source);
+  return (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
+}
+
+/**
+ * The Engine in Node (the CLI, `serve`, `mcp`, research-agent pipelines): a model loaded in this process, or a
+ * completions server (`LoadRequest.server`), behind the same methods.
+ */
 export class NodeEngine implements Engine {
-  private scorer: QwenScorer | null = null;
+  private scorer: Scorer | null = null;
+  /** The scorer when the model runs here: what raw passes, completions and device figures need. */
+  private localScorer: QwenScorer | null = null;
   private loadedInfo: LoadedModel | null = null;
   private source: Awaited<ReturnType<typeof useModelSource>> | null = null;
 
+  /** @param onWarning hears what a server's answers make the scorer say (it refused token ids, say). */
+  constructor(private readonly onWarning: (message: string) => void = () => {}) {}
+
   async load(request: LoadRequest): Promise<LoadedModel> {
     await this.unload();
+    if (request.server) {
+      const remote = await connectServer({ ...request, server: request.server }, readNodeTokenizer, { onWarning: this.onWarning });
+      this.scorer = remote.scorer;
+      return (this.loadedInfo = remote.info);
+    }
     const device = request.device ?? 'cpu';
     if (!(NODE_DEVICES as readonly string[]).includes(device)) {
       throw new ModelError('model-refused', `In Node, models run on ${NODE_DEVICES.join(' or ')}, not ${device}.`);
@@ -34,15 +56,16 @@ export class NodeEngine implements Engine {
       throw new ModelError('model-not-found', (error as Error).message);
     }
     this.source = source;
-    this.scorer = await loadScorer(source.id, {
+    const scorer = await loadScorer(source.id, {
       dtype: request.dtype ?? 'q4',
       device: device as (typeof NODE_DEVICES)[number],
       hasFile: source.hasFile,
       ...(request.revision !== undefined ? { revision: request.revision } : {}),
       ...(request.maxPromptTokens !== undefined ? { maxPromptTokens: request.maxPromptTokens } : {}),
     });
+    this.scorer = this.localScorer = scorer;
     const deviceNote = device === 'cpu' ? 'onnxruntime-node on the CPU' : 'onnxruntime-node’s WebGPU execution provider';
-    return (this.loadedInfo = { ...this.scorer.info, deviceNote, subgroups: null });
+    return (this.loadedInfo = { ...scorer.info, deviceNote, subgroups: null });
   }
 
   /** The loaded model; read it after `load` resolved. */
@@ -59,7 +82,7 @@ export class NodeEngine implements Engine {
     return this.loaded().score(idea, options);
   }
 
-  /** The score with leave-one-out attribution (QwenScorer.attribute). */
+  /** The score with leave-one-out attribution (Scorer.attribute). */
   async attribute(idea: IdeaInput, options?: Partial<ScoreOptions>): Promise<ScoreOutcome> {
     return this.loaded().attribute(idea, options);
   }
@@ -69,7 +92,7 @@ export class NodeEngine implements Engine {
   }
 
   async forward(text: string): Promise<LastLogits> {
-    return this.loaded().lastLogits(text);
+    return this.local().lastLogits(text);
   }
 
   /**
@@ -82,36 +105,43 @@ export class NodeEngine implements Engine {
   }
 
   measureDevice(): Promise<DeviceFigures> {
-    return this.loaded().measureDevice();
+    return this.local().measureDevice();
   }
 
   /** Greedy completions over token ids (what `npm run serve` answers /v1/completions with). */
   complete(promptIds: readonly number[], options: CompletionOptions): Promise<Completion> {
-    return this.loaded().complete(promptIds, options);
+    return this.local().complete(promptIds, options);
   }
 
   chatPromptIds(messages: readonly ChatMessage[]): number[] {
-    return this.loaded().chatPromptIds(messages);
+    return this.local().chatPromptIds(messages);
   }
 
   encodeText(text: string): number[] {
-    return this.loaded().encodeText(text);
+    return this.local().encodeText(text);
   }
 
   tokenText(id: number): string {
-    return this.loaded().tokenText(id);
+    return this.local().tokenText(id);
   }
 
   async unload(): Promise<void> {
     const scorer = this.scorer;
-    this.scorer = null;
+    this.scorer = this.localScorer = null;
     this.loadedInfo = null;
     this.source = null;
     await scorer?.dispose();
   }
 
-  private loaded(): QwenScorer {
+  private loaded(): Scorer {
     if (!this.scorer) throw new ModelError('not-loaded', 'No model is loaded');
     return this.scorer;
+  }
+
+  private local(): QwenScorer {
+    if (this.scorer && !this.localScorer) {
+      throw new ModelError('model-refused', 'A completions server gives no raw passes, completions or device figures: load the model here for those.');
+    }
+    return this.loaded() as QwenScorer;
   }
 }

@@ -66,26 +66,45 @@ export class CompletionsClient {
   }
 
   /**
-   * The model names the server serves (`GET /models`), asked once, not retried. An HTTP failure is a
-   * CompletionsError with its status; a failure to reach the server is the fetch's own error.
+   * The model names the server serves (`GET /models`). A cut connection, 429 or 5xx is tried again (3 attempts
+   * in all, so a server that refuses connections is said within about 2 s); another HTTP failure is a
+   * CompletionsError with its status; a server never reached is a CompletionsError without one.
    */
   async servedModels(): Promise<string[]> {
-    const response = await (this.options.fetch ?? fetch)(`${this.base}/models`, { headers: this.authorization });
-    if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, false, response.status);
-    const listed = (await response.json()) as { data?: { id?: unknown }[] };
-    return (listed.data ?? []).map((m) => String(m.id));
+    return this.withRetries(Math.min(3, this.options.attempts ?? 3), async () => {
+      this.requests++;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), Math.min(this.options.timeoutMs ?? 30_000, 30_000));
+      let response: Response;
+      try {
+        response = await (this.options.fetch ?? fetch)(`${this.base}/models`, { headers: this.authorization, signal: controller.signal });
+      } catch (error) {
+        throw new CompletionsError(controller.signal.aborted ? 'the server did not answer in time' : (error as Error).message, true);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.status === 429 || response.status >= 500) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, true, response.status);
+      if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, false, response.status);
+      const listed = (await response.json()) as { data?: { id?: unknown }[] };
+      return (listed.data ?? []).map((m) => String(m.id));
+    });
   }
 
-  async complete(body: { prompt: string | number[]; max_tokens: number; logprobs?: number; stop?: string[] }): Promise<CompletionChoice> {
-    const attempts = this.options.attempts ?? 6;
+  complete(body: { prompt: string | number[]; max_tokens: number; logprobs?: number; stop?: string[] }): Promise<CompletionChoice> {
+    return this.withRetries(this.options.attempts ?? 6, () => this.once(body));
+  }
+
+  /** `attempt` until it succeeds, fails for good, or has been tried `attempts` times, with doubling delays. */
+  private async withRetries<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
     let delay = this.options.backoffMs ?? 500;
-    for (let attempt = 1; ; attempt++) {
+    for (let tried = 1; ; tried++) {
       try {
-        return await this.once(body);
+        return await attempt();
       } catch (error) {
         const retryable = error instanceof CompletionsError ? error.retryable : true;
-        if (!retryable || attempt >= attempts) {
-          throw new CompletionsError(`${(error as Error).message}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`, false);
+        if (!retryable || tried >= attempts) {
+          const status = error instanceof CompletionsError ? error.status : undefined;
+          throw new CompletionsError(`${(error as Error).message}${tried > 1 ? ` (after ${tried} attempts)` : ''}`, false, status);
         }
         const retryAfter = error instanceof RetryAfter ? error.seconds * 1000 : 0;
         await sleep(Math.max(delay, retryAfter));

@@ -7,7 +7,8 @@ import type { Provenance, ScoreResult } from '../../scoring/scored-idea';
 import { encode, promptParts, PromptEncoder, promptText, type ChatTokenizer } from '../prompt-tokens';
 import { DEFAULT_SCORE_OPTIONS } from '../qwen-scorer';
 import { buildScoreResult } from '../score-result';
-import type { ScoreOptions, ScoreOutcome } from '../scorer-types';
+import type { ScoreOptions, ScoreOutcome, Scorer } from '../scorer-types';
+import { attributeByScoring } from '../attribute-by-scoring';
 import { scoreWithSignals } from '../steering-check';
 import { CompletionsError, type CompletionsClient } from './completions-client';
 
@@ -30,7 +31,7 @@ interface Node {
  * tokens; a server that refuses token ids gets text, with a warning. The top 20 per node may miss mass: the
  * distribution's coverage shows it.
  */
-export class RemoteScorer {
+export class RemoteScorer implements Scorer {
   private readonly prompts: PromptEncoder;
   private readonly boxTokens: number[];
 
@@ -49,6 +50,7 @@ export class RemoteScorer {
   }
 
   async score(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    if (options.attribute) return this.attribute(idea, options);
     const settings = { ...DEFAULT_SCORE_OPTIONS, ...options };
     if (typeof idea.text !== 'string' || idea.text.trim() === '') {
       return { ok: false, error: { code: 'empty-idea', message: 'The idea is empty: give its text (an abstract or proposal).' } };
@@ -59,6 +61,14 @@ export class RemoteScorer {
       return { ok: false, error: { code: error instanceof CompletionsError ? 'server-error' : 'model-error', message: (error as Error).message } };
     }
   }
+
+  /** Leave-one-out attribution by plain scorings: a server keeps no cache to go on from. */
+  attribute(idea: IdeaInput, options: Partial<ScoreOptions> = {}): Promise<ScoreOutcome> {
+    return attributeByScoring((i, o) => this.score(i, { ...o, attribute: false }), idea, options);
+  }
+
+  /** Nothing is held here: the server keeps the model. */
+  async dispose(): Promise<void> {}
 
   private async scoreText(idea: IdeaInput, options: ScoreOptions): Promise<ScoreResult> {
     const started = Date.now();
