@@ -3,8 +3,8 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connectSourcesFrom, contentSecurityPolicy } from './src/dev/content-security-policy.ts';
-import { createModelsMiddleware, ISOLATION_HEADERS } from './src/dev/models-middleware.ts';
+import { connectSourcesFrom, contentSecurityPolicy } from './src/site/content-security-policy.ts';
+import { createModelsMiddleware, ISOLATION_HEADERS } from './src/site/models-middleware.ts';
 
 const HOST = '127.0.0.1';
 

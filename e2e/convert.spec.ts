@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { convertIntoFolder } from '../src/cli/convert-folder';
-import { NodeFileTree } from '../src/cli/node-files';
+import { convertIntoFolder } from '../src/builder/node/convert-folder.ts';
+import { NodeFileTree } from '../src/builder/node/node-files.ts';
 import { expect, test } from './fixtures';
 import { startModelServer, type ModelServer, type ModelServerOptions } from './model-server';
 

@@ -1,15 +1,15 @@
 import { useEffect } from 'react';
-import { ComparePanel } from './ComparePanel';
-import { ConvertPanel } from './ConvertPanel';
+import { ComparePanel } from './ideas/ComparePanel.tsx';
+import { ConvertPanel } from './convert/ConvertPanel.tsx';
 import { EvaluatePanel } from './evaluate/EvaluatePanel';
-import { IdeaComposer } from './IdeaComposer';
-import { IdeasTable } from './IdeasTable';
-import { ListActions } from './ListActions';
-import { loadModelOnce, requestFromUrl, resumeLastModel } from './model-controller';
-import { ModelPanel } from './ModelPanel';
-import { ModelStatusLine } from './ModelStatusLine';
-import { QueueStatusLine } from './QueueStatusLine';
-import { SettingsBar } from './SettingsBar';
+import { IdeaComposer } from './ideas/IdeaComposer.tsx';
+import { IdeasTable } from './ideas/IdeasTable.tsx';
+import { ListActions } from './ideas/ListActions.tsx';
+import { loadModelOnce, requestFromUrl, resumeLastModel } from './model/model-controller.ts';
+import { ModelPanel } from './model/ModelPanel.tsx';
+import { ModelStatusLine } from './model/ModelStatusLine.tsx';
+import { QueueStatusLine } from './ideas/QueueStatusLine.tsx';
+import { SettingsBar } from './ideas/SettingsBar.tsx';
 import { useReferee } from './store';
 
 export function App() {

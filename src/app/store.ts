@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { indexedDbStorage } from './persisted-storage';
+import { indexedDbStorage } from './model/persisted-storage.ts';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { BackendPreference } from '../engine/backend-choice';
 import type { IdeaInput } from '../scoring/idea-input';
@@ -25,7 +25,7 @@ export type ModelStatus =
   | { readonly state: 'ready'; readonly model: LoadedModel }
   /** The model used last is no longer in this browser's storage (evicted or deleted): loading it downloads it. */
   | { readonly state: 'gone'; readonly source: string }
-  /** Another tab of the page holds the model (src/app/model-lock.ts); this one loads nothing until asked. */
+  /** Another tab of the page holds the model (src/app/model/model-lock.ts); this one loads nothing until asked. */
   | { readonly state: 'elsewhere' }
   /** `convertible`: the source is a safetensors checkpoint the Convert panel can turn into a model. */
   | { readonly state: 'error'; readonly message: string; readonly convertible?: string };

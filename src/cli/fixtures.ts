@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { tinyModelCatalog } from '../fixtures/catalog';
 import { QWEN25_GENERATION_CONFIG } from '../fixtures/chat-template';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
-import { convertIntoFolder } from './convert-folder';
-import { DirectorySink, NodeFileTree } from './node-files';
+import { convertIntoFolder } from '../builder/node/convert-folder.ts';
+import { DirectorySink, NodeFileTree } from '../builder/node/node-files.ts';
 import { qwenTokenizerDir, writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 import { DTYPES } from '../models/types';
 
@@ -18,8 +18,8 @@ const srcRoot = resolve(here, '..');
 async function fixturesHash(tokenizerDir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const dir of ['builder', 'fixtures']) {
-    for (const file of (await readdir(join(srcRoot, dir))).sort()) {
-      if (file.endsWith('.test.ts')) continue;
+    for (const file of (await readdir(join(srcRoot, dir), { recursive: true })).sort()) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
       hash.update(file).update(await readFile(join(srcRoot, dir, file)));
     }
   }

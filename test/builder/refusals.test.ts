@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertIntoFolder } from '../../src/cli/convert-folder';
-import { NodeFileTree } from '../../src/cli/node-files';
+import { convertIntoFolder } from '../../src/builder/node/convert-folder.ts';
+import { NodeFileTree } from '../../src/builder/node/node-files.ts';
 import { MemorySink } from '../../src/builder/artifact-sink';
 import { BlobFileTree } from '../../src/builder/byte-source';
 import { convertCheckpoint } from '../../src/builder/convert';

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { indexedDbStorage } from '../persisted-storage';
+import { indexedDbStorage } from '../model/persisted-storage.ts';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { Calibrator, CalibrationReport, RequestedMethod } from '../../evaluation/calibration';
 import type { LabelledIdea } from '../../evaluation/labelled-set';

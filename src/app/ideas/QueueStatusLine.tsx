@@ -1,0 +1,21 @@
+import { formatDuration } from '../../engine/device-figures.ts';
+import { queueProgress } from '../../scoring/idea-list.ts';
+import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine.tsx';
+import { useReferee } from '../store.ts';
+
+/** The queue in the top bar, in view wherever the page is scrolled: progress, time left, failures. */
+export function QueueStatusLine() {
+  const ideas = useReferee((s) => s.ideas);
+  const secondsPerIdea = useMeasuredSecondsPerIdea();
+  const { scored, waiting, secondsLeft } = queueProgress(ideas, secondsPerIdea);
+  let failed = 0;
+  for (const idea of ideas) if (idea.status === 'failed') failed += 1;
+  if (waiting === 0 && failed === 0) return null;
+  return (
+    <p className="queue-line" data-testid="top-progress" aria-live="polite">
+      {waiting > 0 && `${scored} of ${scored + waiting} scored${secondsLeft !== null ? ` · about ${formatDuration(secondsLeft)} left` : ''}`}
+      {waiting > 0 && failed > 0 && ' · '}
+      {failed > 0 && <a href="#your-ideas">{failed.toLocaleString('en')} failed</a>}
+    </p>
+  );
+}

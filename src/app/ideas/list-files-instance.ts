@@ -1,0 +1,9 @@
+import { ListFilesClient } from '../../worker/list-files-client.ts';
+
+let client: ListFilesClient | null = null;
+
+/** The page's one list-files worker (imports and exports), started on first use. */
+export function listFiles(): ListFilesClient {
+  client ??= new ListFilesClient();
+  return client;
+}
