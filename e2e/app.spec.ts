@@ -462,15 +462,18 @@ test('a model that fails to load leaves the one that worked: the page goes back 
   await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
 });
 
-test('a model chosen in the page loads and scores', async ({ page, webgpu }) => {
+test('a model chosen in the page loads and scores, a Llama decoder as a Qwen2 one', async ({ page, webgpu }) => {
   test.skip(webgpu, 'does not depend on the device: covered in the wasm project');
   await page.goto('/');
-  await page.getByLabel(/^Model \(a converted folder/).fill('tiny-planted-qwen2');
+  await page.getByLabel(/^Model \(a converted folder/).fill('tiny-planted-llama');
   await page.getByRole('button', { name: 'Load the model' }).click();
   await expect(page.getByTestId('model-device')).toBeVisible({ timeout: SCORE_TIMEOUT });
   await page.getByLabel('Idea (abstract or proposal)').fill('Chosen in the page.');
   await page.getByRole('button', { name: 'Add and score' }).click();
-  await expect(rows(page).first().getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
+  const row = rows(page).first();
+  await expect(row.getByTestId('greedy')).toHaveText('7.5', { timeout: SCORE_TIMEOUT });
+  await expect(row.getByTestId('expected')).toHaveText(/^6\.70 ± 1\.23$/);
+  await expect(row.getByTestId('p-accept')).toHaveText('70%');
 });
 
 test('a loaded model is kept: it loads again with the model server unreachable, is listed with its size, and can be deleted', async ({ page, context, webgpu }) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Download, Page } from '@playwright/test';
-import { useModelSource } from '../src/models/node/node-model-source.ts';
+import { useModelSource } from '../src/models/node/node-model-source';
 import { applyCalibrator, calibrate, parseCalibrator } from '../src/evaluation/calibration';
 import { binaryLabel, parseLabelledSet } from '../src/evaluation/labelled-set';
 import { evaluate, METRIC_NAMES, PAPER_SETTINGS, toEvaluationItems, type EvaluationItem, type EvaluationReport } from '../src/evaluation/metrics';

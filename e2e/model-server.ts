@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { contentTypeFor, parseRange } from '../src/site/models-middleware.ts';
+import { contentTypeFor, parseRange } from '../src/site/models-middleware';
 
 /**
  * A model host on its own 127.0.0.1 port (so another origin than the app: CORS), shaped like the Hugging

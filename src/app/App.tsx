@@ -1,15 +1,15 @@
 import { useEffect } from 'react';
-import { ComparePanel } from './ideas/ComparePanel.tsx';
-import { ConvertPanel } from './convert/ConvertPanel.tsx';
+import { ComparePanel } from './ideas/ComparePanel';
+import { ConvertPanel } from './convert/ConvertPanel';
 import { EvaluatePanel } from './evaluate/EvaluatePanel';
-import { IdeaComposer } from './ideas/IdeaComposer.tsx';
-import { IdeasTable } from './ideas/IdeasTable.tsx';
-import { ListActions } from './ideas/ListActions.tsx';
-import { loadModelOnce, requestFromUrl, resumeLastModel } from './model/model-controller.ts';
-import { ModelPanel } from './model/ModelPanel.tsx';
-import { ModelStatusLine } from './model/ModelStatusLine.tsx';
-import { QueueStatusLine } from './ideas/QueueStatusLine.tsx';
-import { SettingsBar } from './ideas/SettingsBar.tsx';
+import { IdeaComposer } from './ideas/IdeaComposer';
+import { IdeasTable } from './ideas/IdeasTable';
+import { ListActions } from './ideas/ListActions';
+import { loadModelOnce, requestFromUrl, resumeLastModel } from './model/model-controller';
+import { ModelPanel } from './model/ModelPanel';
+import { ModelStatusLine } from './model/ModelStatusLine';
+import { QueueStatusLine } from './ideas/QueueStatusLine';
+import { SettingsBar } from './ideas/SettingsBar';
 import { useReferee } from './store';
 
 export function App() {

@@ -3,8 +3,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { registerAppShell } from '../app-shell/register';
-import { startIdeaPersistence } from './ideas/idea-persistence.ts';
-import { startScoring } from './model/model-controller.ts';
+import { startIdeaPersistence } from './ideas/idea-persistence';
+import { startScoring } from './model/model-controller';
 import { useReferee } from './store';
 import './app.css';
 

@@ -1,9 +1,10 @@
 import { create } from 'zustand';
-import { indexedDbStorage } from './model/persisted-storage.ts';
+import { indexedDbStorage } from './model/persisted-storage';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { BackendPreference } from '../engine/backend-choice';
 import type { IdeaInput } from '../scoring/idea-input';
 import { newEntries, type IdeaEntry, type ListSettings } from '../scoring/idea-list';
+import { isWaiting, requeued } from '../scoring/scored-idea';
 import { DEFAULT_DECISION } from '../scoring/score-stats';
 import type { ScoreOutcome } from '../engine/scorer-types';
 import type { LoadedModel } from '../engine/engine';
@@ -126,7 +127,7 @@ export const useReferee = create<RefereeState>()(
           const wanted = new Set(ids);
           return {
             ideas: s.ideas.map((i) => {
-              if (!wanted.has(i.id) || i.status === 'scoring' || i.status === 'queued') return i;
+              if (!wanted.has(i.id) || isWaiting(i)) return i;
               const { explain: _explain, ...rest } = i;
               return { ...rest, status: 'queued', ...(options?.explain ? { explain: true } : {}) };
             }),
@@ -141,7 +142,7 @@ export const useReferee = create<RefereeState>()(
           }),
         })),
       markScoring: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => ({ ...i, status: 'scoring' })) })),
-      requeue: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, (i) => (i.status === 'scoring' ? { ...i, status: 'queued' } : i)) })),
+      requeue: (id) => setState((s) => ({ ideas: mapIdea(s.ideas, id, requeued) })),
       finish: (id, outcome, scored) =>
         setState((s) => ({
           ideas: mapIdea(s.ideas, id, (i) => {

@@ -3,9 +3,9 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { chromium, type Page, type Worker } from 'playwright-core';
-import { CHROMIUM, descendants, findBrowserPid, startPreview } from './browser-convert.ts';
-import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b.ts';
-import type { QuantizedDtype } from '../models/types.ts';
+import { CHROMIUM, descendants, findBrowserPid, startPreview } from './browser-convert';
+import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
+import type { QuantizedDtype } from '../models/types';
 
 /**
  * `npm run bench -- --suite browser-7b`: a Qwen2.5-7B-shaped model (random bf16 weights, `layers` layers)

@@ -1,7 +1,7 @@
-import { NodeEngine } from '../engine/node/node-engine.ts';
-import { formatDuration, PASSES_PER_IDEA, type DeviceFigures } from '../engine/device-figures.ts';
-import type { LoadedModel } from '../engine/engine.ts';
-import type { Dtype } from '../models/types.ts';
+import { NodeEngine } from '../engine/node/node-engine';
+import { formatDuration, PASSES_PER_IDEA, type DeviceFigures } from '../engine/device-figures';
+import type { LoadedModel } from '../engine/engine';
+import type { Dtype } from '../models/types';
 
 export interface DeviceBenchOptions {
   /** A converted folder, a URL of one, or a Hugging Face repo id (what `npm run score -- --model` takes). */

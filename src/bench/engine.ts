@@ -3,17 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { IdeaInput } from '../scoring/idea-input.ts';
-import type { ForwardTrace } from '../engine/decoder.ts';
-import { integerFeeds, pickFeeds } from '../engine/decoder-feeds.ts';
-import { loadScorer } from '../engine/load-scorer.ts';
-import { attributionUnits, withoutUnit } from '../scoring/attribution.ts';
-import { plantedCheckpoint } from '../fixtures/planted.ts';
-import { plantedTransitions, TOKEN } from '../fixtures/catalog.ts';
-import { writeCheckpoint } from '../fixtures/write-checkpoint.ts';
-import { convertIntoFolder } from '../builder/node/convert-folder.ts';
-import { DirectorySink, NodeFileTree } from '../builder/node/node-files.ts';
-import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files.ts';
+import type { IdeaInput } from '../scoring/idea-input';
+import type { ForwardTrace } from '../engine/decoder';
+import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
+import { loadScorer } from '../engine/load-scorer';
+import { attributionUnits, withoutUnit } from '../scoring/attribution';
+import { plantedCheckpoint } from '../fixtures/planted';
+import { plantedTransitions, TOKEN } from '../fixtures/catalog';
+import { writeCheckpoint } from '../fixtures/write-checkpoint';
+import { convertIntoFolder } from '../builder/node/convert-folder';
+import { DirectorySink, NodeFileTree } from '../builder/node/node-files';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 
 /**
  * Engine benchmark on a mid-size model (hidden 512, 8 layers, 8 heads / 2 kv heads, Qwen vocabulary) that

@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchBrowser7B, printBrowser7B, type Weights } from './browser-7b.ts';
-import { benchServer } from './server.ts';
-import { benchPage, printPage } from './page.ts';
-import { convertInBrowser, type BrowserConvertStats } from './browser-convert.ts';
-import { benchAttribution, benchEngine } from './engine.ts';
-import { benchWebgpu } from './webgpu.ts';
-import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b.ts';
-import { DTYPES, type Dtype, type QuantizedDtype } from '../models/types.ts';
-import { benchDevice, printDevice } from './device.ts';
+import { benchBrowser7B, printBrowser7B, type Weights } from './browser-7b';
+import { benchServer } from './server';
+import { benchPage, printPage } from './page';
+import { convertInBrowser, type BrowserConvertStats } from './browser-convert';
+import { benchAttribution, benchEngine } from './engine';
+import { benchWebgpu } from './webgpu';
+import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
+import { DTYPES, type Dtype, type QuantizedDtype } from '../models/types';
+import { benchDevice, printDevice } from './device';
 
 /**
  * Conversion benchmark: a bf16 checkpoint with Qwen2.5-7B's tensor shapes (a few layers, plus both

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { generateFixtures } from '../cli/fixtures.ts';
-import { CHROMIUM, startPreview } from './browser-convert.ts';
+import { generateFixtures } from '../cli/fixtures';
+import { CHROMIUM, startPreview } from './browser-convert';
 
 /**
  * The page at scale (`npm run bench -- --suite page`): for lists of 10, 1,000 and 25,000 ideas, the built app

@@ -1,15 +1,15 @@
 import { AutoTokenizer } from '@huggingface/transformers';
 import { resolve } from 'node:path';
-import { scoreConcurrently } from '../engine/score-in-order.ts';
-import { NodeEngine } from '../engine/node/node-engine.ts';
-import type { ChatTokenizer } from '../engine/prompt-tokens.ts';
-import { CompletionsClient } from '../engine/remote/completions-client.ts';
-import { RemoteScorer } from '../engine/remote/remote-scorer.ts';
-import type { ScoreOutcome } from '../engine/scorer-types.ts';
-import { useModelSource } from '../models/node/node-model-source.ts';
-import type { IdeaInput } from '../scoring/idea-input.ts';
-import { benchIdea } from './engine.ts';
-import { startServer } from '../cli/serve.ts';
+import { scoreConcurrently } from '../engine/score-in-order';
+import { NodeEngine } from '../engine/node/node-engine';
+import type { ChatTokenizer } from '../engine/prompt-tokens';
+import { CompletionsClient } from '../engine/remote/completions-client';
+import { RemoteScorer } from '../engine/remote/remote-scorer';
+import type { ScoreOutcome } from '../engine/scorer-types';
+import { useModelSource } from '../models/node/node-model-source';
+import type { IdeaInput } from '../scoring/idea-input';
+import { benchIdea } from './engine';
+import { startServer } from '../cli/serve';
 
 /**
  * `npm run bench -- --suite server`: ideas/s through `--server` against `npm run serve` on the tiny planted

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedDecoderTensors, parseDecoderConfig } from '../builder/decoder-config.ts';
-import { encodeSafetensorsHeader } from '../builder/safetensors-writer.ts';
-import { qwen2Config } from '../fixtures/tiny-models.ts';
-import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files.ts';
+import { expectedDecoderTensors, parseDecoderConfig } from '../builder/decoder-config';
+import { encodeSafetensorsHeader } from '../builder/safetensors-writer';
+import { qwen2Config } from '../fixtures/tiny-models';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 
 /** Qwen2.5-7B-Instruct's shape (AlphaResearch-RM's), less the layer count. */
 export const SHAPE_7B = {

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { DTYPE_SUFFIX } from '../models/model-files.ts';
-import { integerFeeds, pickFeeds } from '../engine/decoder-feeds.ts';
-import { loadScorer } from '../engine/load-scorer.ts';
-import { plantedTransitions, TOKEN } from '../fixtures/catalog.ts';
-import { plantedCheckpoint } from '../fixtures/planted.ts';
-import { writeCheckpoint } from '../fixtures/write-checkpoint.ts';
-import { benchIdea } from './engine.ts';
-import { convertIntoFolder } from '../builder/node/convert-folder.ts';
-import { SHAPE_7B } from './synthetic-7b.ts';
-import { DirectorySink, NodeFileTree } from '../builder/node/node-files.ts';
-import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files.ts';
-import { type Dtype, type QuantizedDtype } from '../models/types.ts';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
+import { loadScorer } from '../engine/load-scorer';
+import { plantedTransitions, TOKEN } from '../fixtures/catalog';
+import { plantedCheckpoint } from '../fixtures/planted';
+import { writeCheckpoint } from '../fixtures/write-checkpoint';
+import { benchIdea } from './engine';
+import { convertIntoFolder } from '../builder/node/convert-folder';
+import { SHAPE_7B } from './synthetic-7b';
+import { DirectorySink, NodeFileTree } from '../builder/node/node-files';
+import { writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
+import { type Dtype, type QuantizedDtype } from '../models/types';
 
 /**
  * The 7B-shaped build on onnxruntime-node's own WebGPU execution provider (Dawn: the same C++ EP and WGSL

@@ -5,7 +5,7 @@ import { openCheckpoint, type Checkpoint } from './checkpoint';
 import { ExternalDataWriter } from './external-data';
 import { GraphBuilder } from './onnx-graph';
 import { UnsupportedModelError } from './decoder-config';
-import type { Architecture } from './decoder-config';
+import type { Architecture } from '../models/architectures';
 import { OPSET_IMPORTS, type DecoderGraphBuilder } from './decoder-graph';
 import { LlamaGraphBuilder } from './llama-graph';
 import { Qwen2GraphBuilder } from './qwen2-graph';

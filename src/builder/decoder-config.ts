@@ -1,3 +1,5 @@
+import { ARCHITECTURES, architectureOf, architectureRefusal, type Architecture } from '../models/architectures';
+
 /**
  * The decoder hyper-parameters the graph builder needs, checked against what it implements. Qwen2 and Llama
  * share the forward pass; they differ in q/k/v biases and in how RoPE's frequencies are set.
@@ -28,9 +30,6 @@ export interface Llama3RopeScaling {
   readonly originalMaxPositionEmbeddings: number;
 }
 
-/** The architectures the builder converts, by config.json `model_type`, with their class names. */
-export const ARCHITECTURES = { qwen2: 'Qwen2ForCausalLM', llama: 'LlamaForCausalLM' } as const;
-export type Architecture = keyof typeof ARCHITECTURES;
 
 export class UnsupportedModelError extends Error {}
 
@@ -58,13 +57,13 @@ export function parseDecoderConfig(raw: unknown): DecoderSpec {
     throw new UnsupportedModelError('config.json is not a JSON object');
   }
   const config = raw as Json;
+  const refusal = architectureRefusal(config, 'This checkpoint');
+  if (refusal) throw new UnsupportedModelError(`config.json: ${refusal}`);
+  const architecture = architectureOf(config)!;
   const architectures = config.architectures;
-  const architecture = Object.keys(ARCHITECTURES).find((type) => config.model_type === type) as Architecture | undefined;
-  if (!architecture || !Array.isArray(architectures) || !architectures.includes(ARCHITECTURES[architecture])) {
-    const supported = Object.entries(ARCHITECTURES).map(([type, name]) => `${name} (model_type "${type}")`);
+  if (!Array.isArray(architectures) || !architectures.includes(ARCHITECTURES[architecture])) {
     throw new UnsupportedModelError(
-      `config.json: "architectures" is ${JSON.stringify(architectures)} and "model_type" is ${JSON.stringify(config.model_type)}; ` +
-        `the builder converts ${supported.join(' and ')} only`,
+      `config.json: "architectures" is ${JSON.stringify(architectures)}, but a "${architecture}" model is ${ARCHITECTURES[architecture]}`,
     );
   }
   const ropeScaling = architecture === 'llama' ? parseLlama3RopeScaling(config.rope_scaling) : null;

@@ -25,24 +25,26 @@ const VOCAB_CHUNK_BYTES = 64 * 1024 * 1024;
 /**
  * Builds a Llama-family decoder (Qwen2ForCausalLM, LlamaForCausalLM) as onnxruntime runs it fast: one method
  * per part of the forward pass, in the order Hugging Face's modeling code computes them. An architecture is
- * a subclass that overrides the steps where it differs (see qwen2-graph.ts, llama-graph.ts).
+ * a subclass that overrides the steps where it differs (see qwen2-graph.ts, llama-graph.ts). The graph, the
+ * checkpoint and every step and helper are protected, so a subclass can emit ops of its own. Which
+ * architectures exist is src/models/architectures.ts; which subclass builds each, src/builder/convert.ts.
  */
 export abstract class DecoderGraphBuilder {
   protected readonly spec: DecoderSpec;
   /** Activations and KV cache. */
-  private readonly act: ElementType;
-  private readonly quantized: boolean;
-  private inputIds = 'input_ids';
-  private positionIds = 'position_ids';
-  private seqlensK = 'seqlens_k';
-  private totalSequenceLength = 'total_sequence_length';
-  private cosCache = '';
-  private sinCache = '';
+  protected readonly act: ElementType;
+  protected readonly quantized: boolean;
+  protected inputIds = 'input_ids';
+  protected positionIds = 'position_ids';
+  protected seqlensK = 'seqlens_k';
+  protected totalSequenceLength = 'total_sequence_length';
+  protected cosCache = '';
+  protected sinCache = '';
 
   constructor(
-    private readonly checkpoint: Checkpoint,
-    private readonly graph: GraphBuilder,
-    private readonly options: GraphOptions,
+    protected readonly checkpoint: Checkpoint,
+    protected readonly graph: GraphBuilder,
+    protected readonly options: GraphOptions,
   ) {
     this.spec = checkpoint.spec;
     this.act = options.dtype === 'fp16' || options.dtype === 'q4f16' ? 'float16' : 'float32';
@@ -317,7 +319,7 @@ export abstract class DecoderGraphBuilder {
     return output;
   }
 
-  private async *wholeTensor(info: TensorInfo): AsyncGenerator<Float32Array> {
+  protected async *wholeTensor(info: TensorInfo): AsyncGenerator<Float32Array> {
     yield await this.read(info);
   }
 
@@ -408,7 +410,7 @@ export abstract class DecoderGraphBuilder {
     g.node('Identity', [cast], { name: 'logits/Identity', outputs: ['logits'] });
   }
 
-  private async read(info: TensorInfo): Promise<Float32Array> {
+  protected async read(info: TensorInfo): Promise<Float32Array> {
     const values = await readTensorAsF32(info);
     this.options.onRead?.(info.name, info.byteLength);
     return values;
@@ -418,7 +420,7 @@ export abstract class DecoderGraphBuilder {
    * Rows [from, to) of a vocab-sized matrix in chunks small in memory (and, for lm_head's float parts,
    * each within one external-data chunk once stored).
    */
-  private async *rowChunks(info: TensorInfo, from = 0, to = info.shape[0]!): AsyncGenerator<Float32Array> {
+  protected async *rowChunks(info: TensorInfo, from = 0, to = info.shape[0]!): AsyncGenerator<Float32Array> {
     const rows = info.shape[0]!;
     for (const [start, end] of this.rowRanges(info, from, to)) {
       const values = await readRowsAsF32(info, start, end);
@@ -427,7 +429,7 @@ export abstract class DecoderGraphBuilder {
     }
   }
 
-  private *rowRanges(info: TensorInfo, from = 0, to = info.shape[0]!): Generator<[number, number]> {
+  protected *rowRanges(info: TensorInfo, from = 0, to = info.shape[0]!): Generator<[number, number]> {
     const cols = info.shape[1]!;
     const chunkBytes = Math.min(VOCAB_CHUNK_BYTES, this.options.maxTensorBytes ?? Infinity);
     const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (cols * 4)));

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import type { FileTree } from '../builder/byte-source';
 import type { ConvertProgress } from '../builder/convert';
 import { HubFileTree } from '../builder/hub-tree';
-import { convertIntoFolder } from '../builder/node/convert-folder.ts';
-import { NodeFileTree } from '../builder/node/node-files.ts';
+import { convertIntoFolder } from '../builder/node/convert-folder';
+import { NodeFileTree } from '../builder/node/node-files';
 import { ProgressBar } from './progress-bar';
 import { DTYPES, type Dtype } from '../models/types';
 

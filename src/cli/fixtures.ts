@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { tinyModelCatalog } from '../fixtures/catalog';
 import { QWEN25_GENERATION_CONFIG } from '../fixtures/chat-template';
 import { writeCheckpoint } from '../fixtures/write-checkpoint';
-import { convertIntoFolder } from '../builder/node/convert-folder.ts';
-import { DirectorySink, NodeFileTree } from '../builder/node/node-files.ts';
+import { convertIntoFolder } from '../builder/node/convert-folder';
+import { DirectorySink, NodeFileTree } from '../builder/node/node-files';
 import { qwenTokenizerDir, writeQwenTokenizerFiles } from '../fixtures/qwen-tokenizer-files';
 import { DTYPES } from '../models/types';
 

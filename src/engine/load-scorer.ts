@@ -7,6 +7,7 @@ import type { ChatTokenizer } from './prompt-tokens';
 import type { CausalLm } from './decoder';
 import { FIXED_KV_CACHE, HostKvCacheOps, type KvCacheOps } from './kv-cache-ops';
 import type { Device, Dtype } from '../models/types';
+import { architectureRefusal } from '../models/architectures';
 
 export interface LoadOptions {
   readonly dtype: Dtype;
@@ -63,7 +64,7 @@ export function classifyReadError(error: unknown): ModelErrorCode {
 }
 
 /**
- * Loads a converted AlphaResearch-RM (or any Qwen2 decoder in Transformers.js layout) from wherever
+ * Loads a converted AlphaResearch-RM (or any decoder of src/models/architectures.ts in Transformers.js layout) from wherever
  * Transformers.js's `env` currently points (a folder, a URL, the hub): the caller configures that.
  */
 export async function loadScorer(modelId: string, options: LoadOptions): Promise<QwenScorer> {
@@ -74,12 +75,11 @@ export async function loadScorer(modelId: string, options: LoadOptions): Promise
   } catch (error) {
     throw new ModelError(classifyReadError(error), `Cannot read ${modelId}/config.json: ${(error as Error).message}`);
   }
-  if (config.model_type !== 'qwen2') {
-    throw new ModelError('model-refused', `${modelId} is a "${String(config.model_type)}" model; Referee scores with Qwen2 decoders (AlphaResearch-RM).`);
-  }
-  const memory = estimateModelMemory(config, options.dtype);
-  const refusal = deviceCannotHold(memory, options.device, options.deviceLimits);
+  const refusal = architectureRefusal(config, modelId);
   if (refusal) throw new ModelError('model-refused', refusal);
+  const memory = estimateModelMemory(config, options.dtype);
+  const tooLarge = deviceCannotHold(memory, options.device, options.deviceLimits);
+  if (tooLarge) throw new ModelError('model-refused', tooLarge);
   let tokenizer: ChatTokenizer;
   let model: CausalLm & { dispose(): Promise<unknown> };
   try {

@@ -2,7 +2,7 @@ import { calibratedPAccept, describeCalibrator } from './calibrator';
 import type { Calibrator } from './calibrator-schema';
 import type { IdeaInput } from './idea-input';
 import { decide, pAbove, type DecisionSettings } from './score-stats';
-import { ExportSchema, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type AttributionUnit, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
+import { ExportSchema, isWaiting, requeued, SCHEMA_ID, SCHEMA_VERSION, ScoredIdeaLineSchema, type ScoringStatus, type AttributionUnit, type IdeaError, type ScoredIdea, type ScoreResult, type ScoresExport } from './scored-idea';
 import type { PromptProfileId } from './prompt-profiles';
 
 /** An idea in the page's list, with where it stands. */
@@ -10,7 +10,7 @@ export interface IdeaEntry {
   readonly id: string;
   readonly title?: string;
   readonly text: string;
-  readonly status: 'draft' | 'queued' | 'scoring' | 'scored' | 'failed';
+  readonly status: ScoringStatus;
   readonly result?: ScoreResult;
   readonly error?: IdeaError;
   /** Edited after it was scored: the score shown is of the older text. */
@@ -45,7 +45,7 @@ export function toScoredIdea(entry: IdeaEntry, settings: DecisionSettings): Scor
     id: entry.id,
     ...(entry.title !== undefined ? { title: entry.title } : {}),
     text: entry.text,
-    status: entry.status === 'scoring' ? 'queued' : entry.status,
+    status: requeued(entry).status,
     ...(entry.result ? { result: withSettings(entry.result, settings) } : {}),
     ...(entry.error ? { error: entry.error } : {}),
     ...(entry.stale ? { stale: true } : {}),
@@ -205,7 +205,7 @@ export function queueProgress(
   // The ten latest scores, oldest first: one pass, no sort (the list may hold 25,000 ideas).
   const recent: { scoredAt: string; milliseconds: number }[] = [];
   for (const e of entries) {
-    if (e.status === 'queued' || e.status === 'scoring') waiting += 1;
+    if (isWaiting(e)) waiting += 1;
     if (e.status !== 'scored' || !e.result) continue;
     scored += 1;
     const p = e.result.provenance;

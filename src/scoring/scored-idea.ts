@@ -107,12 +107,31 @@ export const ScoreResultSchema = z.object({
 
 export const IdeaErrorSchema = z.object({ code: z.string(), message: z.string() });
 
+/**
+ * Where a scored item stands (an idea in the list, a labelled idea in an evaluation): declared once, here.
+ * `scoring` is a run in progress; it is never exported or kept across a reload (it goes back to `queued`).
+ */
+export const ScoringStatusSchema = z.enum(['draft', 'queued', 'scoring', 'scored', 'failed']);
+export type ScoringStatus = z.infer<typeof ScoringStatusSchema>;
+/** The statuses an export carries. */
+export const ExportedStatusSchema = ScoringStatusSchema.exclude(['scoring']);
+
+/** Waiting for the model: queued, or being scored now. */
+export function isWaiting(item: { readonly status: ScoringStatus }): boolean {
+  return item.status === 'queued' || item.status === 'scoring';
+}
+
+/** The item as it is kept or exported: a run in progress goes back to the queue. */
+export function requeued<T extends { readonly status: ScoringStatus }>(item: T): T & { readonly status: Exclude<ScoringStatus, 'scoring'> } {
+  return (item.status === 'scoring' ? { ...item, status: 'queued' } : item) as T & { readonly status: Exclude<ScoringStatus, 'scoring'> };
+}
+
 export const ScoredIdeaSchema = z.object({
   id: z.string(),
   title: z.string().optional(),
   text: z.string(),
   /** `draft` and `queued` ideas (not scored yet) are exported too, so an import restores the whole list. */
-  status: z.enum(['draft', 'queued', 'scored', 'failed']),
+  status: ExportedStatusSchema,
   result: ScoreResultSchema.optional(),
   error: IdeaErrorSchema.optional(),
   /** The idea was edited after it was scored: `result` is of the old text. */

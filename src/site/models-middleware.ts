@@ -1,8 +1,8 @@
 import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { DTYPE_SUFFIX } from '../models/model-files.ts';
-import { DTYPES } from '../models/types.ts';
+import { DTYPE_SUFFIX } from '../models/model-files';
+import { DTYPES } from '../models/types';
 
 type NextHandleFunction = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 

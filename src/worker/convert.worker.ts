@@ -20,6 +20,7 @@ import { modelFolderUrl, parseModelSource } from '../models/model-source';
 import { ConversionJob, conversionKey, type ConversionJobRecord } from './conversion-job';
 import type { ConversionDone, ConversionPlanInfo, ConvertRequest, ConvertWorkerApi } from './convert-protocol';
 import { type QuantizedDtype } from '../models/types';
+import { architectureRefusal } from '../models/architectures';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -53,19 +54,12 @@ async function chooseDtype(dtype: ConvertRequest['dtype']): Promise<QuantizedDty
   return (await requestAdapter())?.features.has('shader-f16') ? 'q4f16' : 'q4';
 }
 
-/**
- * The converter builds Llama too (src/builder/llama-graph.ts), but the page scores only with Qwen2 decoders:
- * refuse anything else before a byte of weights is read.
- */
+/** An architecture Referee cannot score is refused before a byte of weights is read. */
 async function refuseUnscorable(tree: FileTree, source: string): Promise<void> {
   const configSource = await tree.open('config.json').catch(() => null);
   if (!configSource) return; // planning says what is missing
-  const modelType = ((await readJson(configSource)) as { model_type?: unknown }).model_type;
-  if (modelType !== 'qwen2') {
-    throw new Error(
-      `Cannot convert ${source}: it is a "${String(modelType)}" model; Referee scores only with Qwen2 decoders (AlphaResearch-RM), so a conversion here would keep a model the page cannot load.`,
-    );
-  }
+  const refusal = architectureRefusal(await readJson(configSource), source);
+  if (refusal) throw new Error(`Cannot convert: ${refusal}`);
 }
 
 async function prepare(request: ConvertRequest): Promise<Prepared> {

@@ -25,6 +25,7 @@ import { estimateModelMemory, type MemoryEstimate } from '../models/model-memory
 import { ModelError } from '../models/model-error';
 import { BROWSER_DEVICES, type BrowserDevice, type Dtype } from '../models/types';
 import { installErrorTransfer } from './error-transfer';
+import { architectureOf } from '../models/architectures';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -49,7 +50,7 @@ const UNREACHABLE_HINT =
 async function wasmMemory(id: string, dtype: Dtype): Promise<MemoryEstimate | undefined> {
   try {
     const config = (await AutoConfig.from_pretrained(id)) as unknown as Record<string, unknown>;
-    return config.model_type === 'qwen2' ? estimateModelMemory(config, dtype) : undefined;
+    return architectureOf(config) ? estimateModelMemory(config, dtype) : undefined;
   } catch {
     return undefined;
   }

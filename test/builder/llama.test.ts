@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertIntoFolder } from '../../src/builder/node/convert-folder.ts';
-import { NodeFileTree } from '../../src/builder/node/node-files.ts';
+import { convertIntoFolder } from '../../src/builder/node/convert-folder';
+import { NodeFileTree } from '../../src/builder/node/node-files';
 import { parseDecoderConfig } from '../../src/builder/decoder-config';
 import { llamaConfig, randomCheckpoint, type TinyShape } from '../../src/fixtures/tiny-models';
 import { ropeFrequencies } from '../reference/qwen2-reference';

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertIntoFolder } from '../../src/builder/node/convert-folder.ts';
-import { NodeFileTree } from '../../src/builder/node/node-files.ts';
+import { convertIntoFolder } from '../../src/builder/node/convert-folder';
+import { NodeFileTree } from '../../src/builder/node/node-files';
 import { MemorySink } from '../../src/builder/artifact-sink';
 import { BlobFileTree } from '../../src/builder/byte-source';
 import { convertCheckpoint } from '../../src/builder/convert';
@@ -74,7 +74,10 @@ describe('the builder refuses what it does not implement, naming the field', () 
   it('another architecture', async () => {
     // Qwen2 and Llama are built (llama.test.ts); other decoders are refused by name.
     const message = await refusal(withConfig(await validFiles(), { architectures: ['MistralForCausalLM'], model_type: 'mistral' }));
-    expect(message).toMatch(/"architectures" is \["MistralForCausalLM"\].*Qwen2ForCausalLM \(model_type "qwen2"\) and LlamaForCausalLM/);
+    expect(message).toMatch(/is a "mistral" model; Referee converts and scores Qwen2ForCausalLM \("qwen2"\) and LlamaForCausalLM \("llama"\) decoders only/);
+    // A known model_type with another class name is a contradiction, said as one.
+    const mixed = await refusal(withConfig(await validFiles(), { architectures: ['MistralForCausalLM'] }));
+    expect(mixed).toMatch(/"architectures" is \["MistralForCausalLM"\], but a "qwen2" model is Qwen2ForCausalLM/);
   });
 
   it('rope_scaling', async () => {

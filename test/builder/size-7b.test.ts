@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeFileTree } from '../../src/builder/node/node-files.ts';
-import { writeSynthetic7B } from '../../src/bench/synthetic-7b.ts';
+import { NodeFileTree } from '../../src/builder/node/node-files';
+import { writeSynthetic7B } from '../../src/bench/synthetic-7b';
 import { planConversion } from '../../src/builder/convert';
 import { estimateModelMemory } from '../../src/models/model-memory';
 import { tempDir } from '../support/checkpoints';

@@ -7,7 +7,7 @@ import { applyCalibrator, calibrate, parseCalibrator } from '../../src/evaluatio
 import { binaryLabel, parseLabelledSet } from '../../src/evaluation/labelled-set';
 import { evaluate, toEvaluationItems, PAPER_SETTINGS } from '../../src/evaluation/metrics';
 import { loadScorer } from '../../src/engine/load-scorer';
-import { useModelSource } from '../../src/models/node/node-model-source.ts';
+import { useModelSource } from '../../src/models/node/node-model-source';
 import { LABELLED_JSONL } from '../../src/fixtures/labelled-ideas';
 
 const VARIED = resolve('.fixtures/tiny-varied-qwen2');

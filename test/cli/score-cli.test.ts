@@ -43,6 +43,14 @@ describe('npm run score', () => {
     expect(stderr).toMatch(/3 of 3 ideas scored, 3 passed, 0 failed/);
   });
 
+  it('a Llama decoder (tiny-planted-llama) scores as the Qwen2 one: 7.5 / 6.70 / 70%', async () => {
+    const { code, lines } = await run(['--model', resolve('.fixtures/tiny-planted-llama'), '--dtype', 'q4', '-'], 'A Llama-shaped reviewer.');
+    expect(code).toBe(0);
+    expect(lines[0]!.result!.greedy.score).toBe(7.5);
+    expect(lines[0]!.result!.expected!).toBeCloseTo(6.7, 3);
+    expect(lines[0]!.result!.pAbove).toBeCloseTo(0.7, 3);
+  });
+
   it.each([
     ['ideas.json', JSON.stringify([{ title: 'T', text: 'One.' }, { text: 'Two.' }])],
     ['ideas.csv', 'id,title,abstract\nx1,"A, with comma","One,\nwith a newline"\nx2,,Two.\n'],

@@ -230,14 +230,14 @@ describe('bad input and bad models', () => {
     expect(result.provenance.tokens.decodedBeforeBox).toBe(12);
   });
 
-  it('a folder that is not a Qwen2 decoder, or lacks its ONNX file, fails with a clear error', async () => {
+  it('a folder of another architecture, or one that lacks its ONNX file, fails with a clear error', async () => {
     const root = await mkdtemp(join(tmpdir(), 'referee-badmodel-'));
-    await cp(join(FIXTURES, 'tiny-planted-qwen2'), join(root, 'llama'), { recursive: true });
-    const config = JSON.parse(await readFile(join(root, 'llama', 'config.json'), 'utf8'));
-    await writeFile(join(root, 'llama', 'config.json'), JSON.stringify({ ...config, model_type: 'llama' }));
+    await cp(join(FIXTURES, 'tiny-planted-qwen2'), join(root, 'mistral'), { recursive: true });
+    const config = JSON.parse(await readFile(join(root, 'mistral', 'config.json'), 'utf8'));
+    await writeFile(join(root, 'mistral', 'config.json'), JSON.stringify({ ...config, model_type: 'mistral' }));
     await cp(join(FIXTURES, 'tiny-planted-qwen2', 'config.json'), join(root, 'empty', 'config.json'), { recursive: true });
     env.localModelPath = `${root}/`;
-    await expect(loadScorer('llama', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/is a "llama" model; Referee scores with Qwen2 decoders/);
+    await expect(loadScorer('mistral', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/mistral is a "mistral" model; Referee converts and scores Qwen2ForCausalLM \("qwen2"\) and LlamaForCausalLM \("llama"\) decoders only/);
     await expect(loadScorer('empty', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot load empty \(q4 on cpu\)/);
     await expect(loadScorer('missing', { dtype: 'q4', device: 'cpu' })).rejects.toThrow(/Cannot read missing\/config\.json/);
   });

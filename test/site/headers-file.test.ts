@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { connectSourcesFrom, contentSecurityPolicy } from '../../src/site/content-security-policy.ts';
-import { ISOLATION_HEADERS } from '../../src/site/models-middleware.ts';
+import { connectSourcesFrom, contentSecurityPolicy } from '../../src/site/content-security-policy';
+import { ISOLATION_HEADERS } from '../../src/site/models-middleware';
 
 function headersFile(): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listServedModels } from '../../src/site/models-middleware.ts';
+import { listServedModels } from '../../src/site/models-middleware';
 
 describe('listServedModels', () => {
   it('lists the folders that hold a config and ONNX builds, with their dtypes, and nothing else', () => {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectorySink, NodeFileTree } from '../../src/builder/node/node-files.ts';
+import { DirectorySink, NodeFileTree } from '../../src/builder/node/node-files';
 import { writeQwenTokenizerFiles } from '../../src/fixtures/qwen-tokenizer-files';
 import { openCheckpoint } from '../../src/builder/checkpoint';
 import { f16ToF32, f32ToF16 } from '../../src/builder/half';

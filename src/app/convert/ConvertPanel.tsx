@@ -1,9 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import { formatBytes } from '../../models/download-progress.ts';
-import { DEFAULT_MODEL } from '../../models/model-source.ts';
-import { cancelConversion, discardUnfinished, planConversion, refreshUnfinished, setConversionDraft, startConversion, useConversion } from './conversion-controller.ts';
-import { useReferee } from '../store.ts';
-import { type QuantizedDtype } from '../../models/types.ts';
+import { formatBytes } from '../../models/download-progress';
+import { DEFAULT_MODEL } from '../../models/model-source';
+import { cancelConversion, discardUnfinished, planConversion, refreshUnfinished, setConversionDraft, startConversion, useConversion } from './conversion-controller';
+import { useReferee } from '../store';
+import { type QuantizedDtype } from '../../models/types';
 
 /** Converts a safetensors checkpoint (the original AlphaResearch-RM repo, any Qwen2 repo or URL) right here. */
 export function ConvertPanel() {

@@ -3,18 +3,18 @@
  * actions it offers. The work runs in the conversion worker; the result loads like any kept model.
  */
 import { create } from 'zustand';
-import { describeConversion, type ConversionProgress } from '../../models/conversion.ts';
-import { formatBytes } from '../../models/download-progress.ts';
-import { DEFAULT_MODEL } from '../../models/model-source.ts';
-import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../../worker/conversion-job.ts';
-import { ConversionClient, createConvertWorker } from '../../worker/convert-client.ts';
-import { ModelError } from '../../models/model-error.ts';
-import type { ConversionPlanInfo, ConvertRequest } from '../../worker/convert-protocol.ts';
-import { LOCAL_MODELS_PATH } from '../../models/local-model-folder.ts';
-import { DTYPE_SUFFIX } from '../../models/model-files.ts';
-import { deleteUndeclaredBuild } from '../../models/browser/model-cache.ts';
-import { loadModel } from '../model/model-controller.ts';
-import { type QuantizedDtype } from '../../models/types.ts';
+import { describeConversion, type ConversionProgress } from '../../models/conversion';
+import { formatBytes } from '../../models/download-progress';
+import { DEFAULT_MODEL } from '../../models/model-source';
+import { listConversionJobs, removeConversionJob, type ConversionJobRecord } from '../../worker/conversion-job';
+import { ConversionClient, createConvertWorker } from '../../worker/convert-client';
+import { ModelError } from '../../models/model-error';
+import type { ConversionPlanInfo, ConvertRequest } from '../../worker/convert-protocol';
+import { LOCAL_MODELS_PATH } from '../../models/local-model-folder';
+import { DTYPE_SUFFIX } from '../../models/model-files';
+import { deleteUndeclaredBuild } from '../../models/browser/model-cache';
+import { loadModel } from '../model/model-controller';
+import { type QuantizedDtype } from '../../models/types';
 
 export type ConversionStatus =
   | { readonly state: 'idle' }

@@ -3,7 +3,7 @@ import { calibrate, calibrationWorsened, describeCalibrator, ISOTONIC_MIN_FIT, p
 import { binaryLabel } from '../../evaluation/labelled-set';
 import type { EvaluationItem } from '../../evaluation/metrics';
 import { decodeUtf8 } from '../../scoring/idea-input';
-import { FileInput } from '../ideas/FileInput.tsx';
+import { FileInput } from '../ideas/FileInput';
 import { ReliabilityDiagram } from './Charts';
 import { downloadText } from './download';
 import { useEvaluation } from './evaluate-store';

@@ -3,11 +3,12 @@ import { reliability } from '../../evaluation/calibration';
 import { binaryLabel, parseLabelledSet } from '../../evaluation/labelled-set';
 import { evaluate, toEvaluationItems, type EvaluationItem } from '../../evaluation/metrics';
 import { evaluationDocument } from '../../evaluation/report-document';
-import { FileInput } from '../ideas/FileInput.tsx';
-import { ThresholdInput } from '../ideas/ThresholdInput.tsx';
+import { FileInput } from '../ideas/FileInput';
+import { ThresholdInput } from '../ideas/ThresholdInput';
 import { auroc, rocCurve } from '../../evaluation/statistics';
 import { decodeUtf8, describeProblem } from '../../scoring/idea-input';
 import type { Comparison } from '../../scoring/score-stats';
+import { isWaiting } from '../../scoring/scored-idea';
 import { useReferee } from '../store';
 import { CalibrationSection } from './CalibrationSection';
 import { ReliabilityDiagram, RocChart, ScoreScatter } from './Charts';
@@ -33,7 +34,7 @@ export function EvaluatePanel() {
 
   const items = useMemo<EvaluationItem[]>(() => (set ? toEvaluationItems(set.items, entries.map((e) => e.result ?? null), settings) : []), [set, entries, settings]);
   const scored = entries.filter((e) => e.status === 'scored').length;
-  const waiting = entries.filter((e) => e.status === 'queued' || e.status === 'scoring').length;
+  const waiting = entries.filter(isWaiting).length;
   const unscored = entries.filter((e) => e.status === 'draft' || e.status === 'failed').length;
   // Metrics once scoring is idle: a bootstrap per idea scored would slow a large set down.
   const report = useMemo(() => (set && scored > 0 && waiting === 0 ? evaluate(items, settings) : null), [set, items, settings, scored, waiting]);

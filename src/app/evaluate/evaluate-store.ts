@@ -1,16 +1,16 @@
 import { create } from 'zustand';
-import { indexedDbStorage } from '../model/persisted-storage.ts';
+import { indexedDbStorage } from '../model/persisted-storage';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { Calibrator, CalibrationReport, RequestedMethod } from '../../evaluation/calibration';
 import type { LabelledIdea } from '../../evaluation/labelled-set';
 import type { EvaluationSettings } from '../../evaluation/metrics';
 import type { InputProblem } from '../../scoring/idea-input';
-import type { IdeaError, ScoreResult } from '../../scoring/scored-idea';
+import { requeued, type IdeaError, type ScoreResult, type ScoringStatus } from '../../scoring/scored-idea';
 import type { ScoreOutcome } from '../../engine/scorer-types';
 
 /** Where one labelled idea stands; the labelled set's own queue, kept apart from the ideas list. */
 export interface EvaluationEntry {
-  readonly status: 'draft' | 'queued' | 'scoring' | 'scored' | 'failed';
+  readonly status: ScoringStatus;
   readonly result?: ScoreResult;
   readonly error?: IdeaError;
 }
@@ -69,7 +69,7 @@ export const useEvaluation = create<EvaluationState>()(
       queueAll: () => setState((s) => ({ entries: s.entries.map((e) => (e.status === 'draft' || e.status === 'failed' ? { status: 'queued' as const } : e)) })),
       cancel: () => setState((s) => ({ entries: s.entries.map((e) => (e.status === 'queued' ? { ...e, status: 'draft' as const } : e)) })),
       markScoring: (index) => setState((s) => ({ entries: at(s.entries, index, (e) => ({ ...e, status: 'scoring' })) })),
-      requeue: (index) => setState((s) => ({ entries: at(s.entries, index, (e) => (e.status === 'scoring' ? { ...e, status: 'queued' } : e)) })),
+      requeue: (index) => setState((s) => ({ entries: at(s.entries, index, requeued) })),
       finish: (index, outcome) =>
         setState((s) => ({
           entries: at(s.entries, index, () => (outcome.ok ? { status: 'scored', result: outcome.result } : { status: 'failed', error: outcome.error })),
@@ -88,7 +88,7 @@ export const useEvaluation = create<EvaluationState>()(
       // An idea that was being scored when the tab closed goes back in the queue.
       merge: (persisted, current) => {
         const saved = (persisted ?? {}) as Partial<EvaluationState>;
-        const entries = (saved.entries ?? []).map((e) => (e.status === 'scoring' ? { ...e, status: 'queued' as const } : e));
+        const entries = (saved.entries ?? []).map(requeued);
         return { ...current, ...saved, entries };
       },
     },

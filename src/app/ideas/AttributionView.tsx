@@ -1,4 +1,4 @@
-import type { AttributionUnit } from '../../scoring/scored-idea.ts';
+import type { AttributionUnit } from '../../scoring/scored-idea';
 
 /** Δ P(accept) in percentage points, signed: "+12.3 pts", "−4.0 pts". */
 export function signedPoints(delta: number): string {

@@ -1,9 +1,9 @@
-import { withSettings } from '../../scoring/idea-list.ts';
-import { makeDistribution, pFirstHigher, pTie } from '../../scoring/score-stats.ts';
-import { CollapsibleText } from './CollapsibleText.tsx';
-import { DistributionChart } from './DistributionChart.tsx';
-import { percent, score, twoDecimals } from '../format.ts';
-import { useReferee } from '../store.ts';
+import { withSettings } from '../../scoring/idea-list';
+import { makeDistribution, pFirstHigher, pTie } from '../../scoring/score-stats';
+import { CollapsibleText } from './CollapsibleText';
+import { DistributionChart } from './DistributionChart';
+import { percent, score, twoDecimals } from '../format';
+import { useReferee } from '../store';
 
 /** 2–4 chosen ideas side by side, and how likely each is to out-score each other one. */
 export function ComparePanel() {

@@ -1,4 +1,4 @@
-import type { ScoreResult } from '../../scoring/scored-idea.ts';
+import type { ScoreResult } from '../../scoring/scored-idea';
 
 /**
  * The model's score distribution as bars over 0–10 (scores with decimals share their integer's bar, drawn

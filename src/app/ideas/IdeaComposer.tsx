@@ -1,10 +1,10 @@
-import { restoreInto } from '../../scoring/idea-list.ts';
+import { restoreInto } from '../../scoring/idea-list';
 import { useId, useState, type FormEvent } from 'react';
-import { parseIdeas } from '../../scoring/idea-input.ts';
-import { describeProblems, problemSummary } from '../../scoring/list-file.ts';
-import { listFiles } from './list-files-instance.ts';
-import { FileInput } from './FileInput.tsx';
-import { useReferee } from '../store.ts';
+import { parseIdeas } from '../../scoring/idea-input';
+import { describeProblems, problemSummary } from '../../scoring/list-file';
+import { listFiles } from './list-files-instance';
+import { FileInput } from './FileInput';
+import { useReferee } from '../store';
 
 /** What "Paste many" would add, in words, before it is added. */
 function pastePreview(content: string): string {

@@ -1,13 +1,14 @@
 import { memo, useState } from 'react';
-import { withSettings, type IdeaEntry } from '../../scoring/idea-list.ts';
-import type { DecisionSettings } from '../../scoring/score-stats.ts';
-import { AttributionView } from './AttributionView.tsx';
-import { CollapsibleText } from './CollapsibleText.tsx';
-import { DistributionChart } from './DistributionChart.tsx';
-import { CalibratedPAccept } from '../evaluate/CalibratedPAccept.tsx';
-import { percent, score, twoDecimals } from '../format.ts';
-import { MarkedText, SignalsBadge, useIdeaSignals } from './IdeaSignals.tsx';
-import { useReferee } from '../store.ts';
+import { withSettings, type IdeaEntry } from '../../scoring/idea-list';
+import type { DecisionSettings } from '../../scoring/score-stats';
+import { isWaiting } from '../../scoring/scored-idea';
+import { AttributionView } from './AttributionView';
+import { CollapsibleText } from './CollapsibleText';
+import { DistributionChart } from './DistributionChart';
+import { CalibratedPAccept } from '../evaluate/CalibratedPAccept';
+import { percent, score, twoDecimals } from '../format';
+import { MarkedText, SignalsBadge, useIdeaSignals } from './IdeaSignals';
+import { useReferee } from '../store';
 
 const STATUS_LABEL: Record<IdeaEntry['status'], string> = {
   draft: 'not scored',
@@ -99,13 +100,13 @@ export const IdeaRow = memo(function IdeaRow({ idea, position, rowIndex, measure
       </td>
       <td>{result && <DistributionChart result={result} threshold={settings.threshold} />}</td>
       <td className="row-actions">
-        <button type="button" onClick={() => queue([idea.id])} disabled={idea.status === 'queued' || idea.status === 'scoring'} aria-label={`Score ${name}`}>
+        <button type="button" onClick={() => queue([idea.id])} disabled={isWaiting(idea)} aria-label={`Score ${name}`}>
           {idea.result || idea.error ? 'Re-score' : 'Score'}
         </button>
         <button
           type="button"
           onClick={() => queue([idea.id], { explain: true })}
-          disabled={!idea.result || idea.status === 'queued' || idea.status === 'scoring'}
+          disabled={!idea.result || isWaiting(idea)}
           aria-label={`Explain ${name}`}
           title="Score the idea again without each sentence (and its title) to see what each adds"
         >

@@ -1,7 +1,7 @@
 import { Fragment, useMemo } from 'react';
-import { describeCounterfactual } from '../../scoring/counterfactual.ts';
-import { fieldSpans, gamingSignals, type GamingSignal } from '../../scoring/gaming-signals.ts';
-import type { ScoreResult } from '../../scoring/scored-idea.ts';
+import { describeCounterfactual } from '../../scoring/counterfactual';
+import { fieldSpans, gamingSignals, type GamingSignal } from '../../scoring/gaming-signals';
+import type { ScoreResult } from '../../scoring/scored-idea';
 
 /** The signals of an idea: the engine's from its score (which knew the model's own control tokens), else found here. */
 export function useIdeaSignals(idea: { title?: string; text: string }, result: ScoreResult | undefined, stale: boolean): readonly GamingSignal[] {

@@ -1,11 +1,11 @@
 import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { withSettings, type IdeaEntry } from '../../scoring/idea-list.ts';
-import type { DecisionSettings } from '../../scoring/score-stats.ts';
-import { ScoreGlossary } from './ScoreGlossary.tsx';
-import { IdeaRow } from './IdeaRow.tsx';
-import { CalibrationNote } from '../evaluate/CalibratedPAccept.tsx';
-import { useReferee } from '../store.ts';
+import { withSettings, type IdeaEntry } from '../../scoring/idea-list';
+import type { DecisionSettings } from '../../scoring/score-stats';
+import { ScoreGlossary } from './ScoreGlossary';
+import { IdeaRow } from './IdeaRow';
+import { CalibrationNote } from '../evaluate/CalibratedPAccept';
+import { useReferee } from '../store';
 
 type SortKey = 'order' | 'greedy' | 'expected' | 'pAbove';
 

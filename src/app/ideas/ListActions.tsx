@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { queueProgress, scoredByAnother } from '../../scoring/idea-list.ts';
-import { formatDuration, secondsToScore } from '../../engine/device-figures.ts';
-import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine.tsx';
-import { EXPORT_TYPES, type ExportFormat } from '../../scoring/list-file.ts';
-import { listFiles } from './list-files-instance.ts';
-import { useShownCalibrator } from '../evaluate/CalibratedPAccept.tsx';
-import { useReferee } from '../store.ts';
+import { queueProgress, scoredByAnother } from '../../scoring/idea-list';
+import { formatDuration, secondsToScore } from '../../engine/device-figures';
+import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine';
+import { EXPORT_TYPES, type ExportFormat } from '../../scoring/list-file';
+import { listFiles } from './list-files-instance';
+import { useShownCalibrator } from '../evaluate/CalibratedPAccept';
+import { useReferee } from '../store';
 
 function download(name: string, type: string, content: string): void {
   const url = URL.createObjectURL(new Blob([content], { type }));

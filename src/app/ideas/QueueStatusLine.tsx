@@ -1,7 +1,7 @@
-import { formatDuration } from '../../engine/device-figures.ts';
-import { queueProgress } from '../../scoring/idea-list.ts';
-import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine.tsx';
-import { useReferee } from '../store.ts';
+import { formatDuration } from '../../engine/device-figures';
+import { queueProgress } from '../../scoring/idea-list';
+import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine';
+import { useReferee } from '../store';
 
 /** The queue in the top bar, in view wherever the page is scrolled: progress, time left, failures. */
 export function QueueStatusLine() {

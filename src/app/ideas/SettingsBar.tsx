@@ -1,6 +1,6 @@
-import type { Comparison, DecisionStatistic } from '../../scoring/score-stats.ts';
-import { ThresholdInput } from './ThresholdInput.tsx';
-import { useReferee } from '../store.ts';
+import type { Comparison, DecisionStatistic } from '../../scoring/score-stats';
+import { ThresholdInput } from './ThresholdInput';
+import { useReferee } from '../store';
 
 export function SettingsBar() {
   const settings = useReferee((s) => s.settings);

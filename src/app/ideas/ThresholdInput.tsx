@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { THRESHOLD_RANGE } from '../../scoring/score-stats.ts';
+import { THRESHOLD_RANGE } from '../../scoring/score-stats';
 
 const inScoreRange = (value: number) => Number.isFinite(value) && value >= THRESHOLD_RANGE.min && value <= THRESHOLD_RANGE.max;
 

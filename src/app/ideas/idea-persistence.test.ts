@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { createStore, get, set, type UseStore } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startIdeaPersistence } from './idea-persistence.ts';
-import { useReferee } from '../store.ts';
+import { startIdeaPersistence } from './idea-persistence';
+import { useReferee } from '../store';
 
 let dbCount = 0;
 const freshDb = () => createStore(`referee-ideas-test-${dbCount++}`, 'ideas');

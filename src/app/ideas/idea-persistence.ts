@@ -1,7 +1,7 @@
 import { createStore, del, get, promisifyRequest, type UseStore } from 'idb-keyval';
-import { planIdeaWrites, restoreIdeaOrder } from '../../scoring/idea-writes.ts';
-import type { IdeaEntry } from '../../scoring/idea-list.ts';
-import type { RefereeState } from '../store.ts';
+import { planIdeaWrites, restoreIdeaOrder } from '../../scoring/idea-writes';
+import type { IdeaEntry } from '../../scoring/idea-list';
+import type { RefereeState } from '../store';
 
 /** The ideas list in IndexedDB: one record per idea (keyed by its id) and one for the order. */
 const ORDER_KEY = ['order'];

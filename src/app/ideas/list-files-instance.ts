@@ -1,4 +1,4 @@
-import { ListFilesClient } from '../../worker/list-files-client.ts';
+import { ListFilesClient } from '../../worker/list-files-client';
 
 let client: ListFilesClient | null = null;
 

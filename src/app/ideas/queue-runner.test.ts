@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ScoreOutcome } from '../../engine/scorer-types.ts';
-import { startQueueRunner, type QueueJob, type ScoringQueue } from './queue-runner.ts';
+import type { ScoreOutcome } from '../../engine/scorer-types';
+import { startQueueRunner, type QueueJob, type ScoringQueue } from './queue-runner';
 
 type Status = 'queued' | 'scoring' | 'scored' | 'failed';
 

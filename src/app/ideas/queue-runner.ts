@@ -1,6 +1,6 @@
-import type { Engine } from '../../engine/engine.ts';
-import type { ScoreOptions, ScoreOutcome } from '../../engine/scorer-types.ts';
-import type { IdeaInput } from '../../scoring/idea-input.ts';
+import type { Engine } from '../../engine/engine';
+import type { ScoreOptions, ScoreOutcome } from '../../engine/scorer-types';
+import type { IdeaInput } from '../../scoring/idea-input';
 
 /** One queued idea, as a queue hands it to the runner, with the queue's own bookkeeping for it. */
 export interface QueueJob {

@@ -1,7 +1,7 @@
-import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../../engine/scorer-types.ts';
-import type { ScoringQueue } from './queue-runner.ts';
-import { useReferee } from '../store.ts';
-import { useEvaluation } from '../evaluate/evaluate-store.ts';
+import { DEFAULT_COUNTERFACTUAL_THRESHOLD } from '../../engine/scorer-types';
+import type { ScoringQueue } from './queue-runner';
+import { useReferee } from '../store';
+import { useEvaluation } from '../evaluate/evaluate-store';
 
 /** The ideas list: queued ideas in list order, with the list's threshold and prompt. */
 export const ideasQueue: ScoringQueue = {

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import { formatBytes } from '../../models/download-progress.ts';
-import { sourceForFolderUrl } from '../../models/model-source.ts';
-import type { PartialModel } from '../../models/partial-downloads.ts';
-import { loadModel } from './model-controller.ts';
-import { deleteCachedModel, deletePartialDownload, listCachedModels, listPartialDownloads, type CachedModel } from '../../models/browser/model-cache.ts';
-import { useReferee } from '../store.ts';
+import { formatBytes } from '../../models/download-progress';
+import { sourceForFolderUrl } from '../../models/model-source';
+import type { PartialModel } from '../../models/partial-downloads';
+import { loadModel } from './model-controller';
+import { deleteCachedModel, deletePartialDownload, listCachedModels, listPartialDownloads, type CachedModel } from '../../models/browser/model-cache';
+import { useReferee } from '../store';
 
 /** A model deleted by hand is not offered again on the next visit (as one the browser evicted would be). */
 function forgetIfLast(folder: string): void {

@@ -1,7 +1,7 @@
-import type { LoadedModel } from '../../engine/engine.ts';
-import { deviceFiguresKey, formatDuration, PASSES_PER_IDEA } from '../../engine/device-figures.ts';
-import { measureDevice } from './model-controller.ts';
-import { useReferee } from '../store.ts';
+import type { LoadedModel } from '../../engine/engine';
+import { deviceFiguresKey, formatDuration, PASSES_PER_IDEA } from '../../engine/device-figures';
+import { measureDevice } from './model-controller';
+import { useReferee } from '../store';
 
 /** What the loaded model does on this device: measured once after its first load here, kept, re-measured on request. */
 export function DeviceFiguresLine({ model }: { model: LoadedModel }) {

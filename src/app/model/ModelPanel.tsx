@@ -1,15 +1,15 @@
-import { DeviceFiguresLine } from './DeviceFiguresLine.tsx';
+import { DeviceFiguresLine } from './DeviceFiguresLine';
 import { useEffect, useId, useState, type DragEvent } from 'react';
-import type { BackendPreference } from '../../engine/backend-choice.ts';
-import type { LoadedModel } from '../../engine/engine.ts';
-import { ServedModels } from './ServedModels.tsx';
-import { DEFAULT_MODEL } from '../../models/model-source.ts';
-import { CachedModels } from './CachedModels.tsx';
-import { ServerSource } from './ServerSource.tsx';
-import { suggestConversion } from '../convert/conversion-controller.ts';
-import { filesFromDrop, filesFromPicker } from '../../models/browser/local-model.ts';
-import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel, useThisTab } from './model-controller.ts';
-import { useReferee } from '../store.ts';
+import type { BackendPreference } from '../../engine/backend-choice';
+import type { LoadedModel } from '../../engine/engine';
+import { ServedModels } from './ServedModels';
+import { DEFAULT_MODEL } from '../../models/model-source';
+import { CachedModels } from './CachedModels';
+import { ServerSource } from './ServerSource';
+import { suggestConversion } from '../convert/conversion-controller';
+import { filesFromDrop, filesFromPicker } from '../../models/browser/local-model';
+import { cancelModelLoad, chooseBackendSetting, loadLocalFolder, loadModel, useThisTab } from './model-controller';
+import { useReferee } from '../store';
 
 /** How the weights reached the runtime, in words (LoadedModel.weightsRead). */
 const WEIGHTS_READ: Record<NonNullable<LoadedModel['weightsRead']>, string> = {

@@ -1,4 +1,4 @@
-import { useReferee } from '../store.ts';
+import { useReferee } from '../store';
 
 /** The model's state in one line, always in view at the top of the page, with a way to the Model panel. */
 export function ModelStatusLine() {

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { loadModel } from './model-controller.ts';
+import { loadModel } from './model-controller';
 
 /**
  * Scoring through an OpenAI-compatible completions server (vLLM, `npm run serve`) instead of a model in this

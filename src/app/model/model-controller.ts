@@ -1,17 +1,17 @@
-import type { BackendPreference } from '../../engine/backend-choice.ts';
-import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../../models/model-source.ts';
-import { createScorerWorker, EngineClient } from '../../worker/engine-client.ts';
-import type { LoadedModel, LoadRequest } from '../../engine/engine.ts';
-import { deviceFiguresKey } from '../../engine/device-figures.ts';
-import { keepLocalModel, type FileWithPath } from '../../models/browser/local-model.ts';
-import { isModelKept } from '../../models/browser/model-cache.ts';
-import { ModelError } from '../../models/model-error.ts';
-import { startQueueRunner } from '../ideas/queue-runner.ts';
-import { holdModelLock, whenModelLockLost } from './model-lock.ts';
-import { evaluationQueue, ideasQueue } from '../ideas/scoring-queues.ts';
-import { describeDownload, formatBytes, TransferRate } from '../../models/download-progress.ts';
-import { useReferee, type ModelStatus } from '../store.ts';
-import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../../models/types.ts';
+import type { BackendPreference } from '../../engine/backend-choice';
+import { DEFAULT_MODEL, modelFolderUrl, parseModelSource } from '../../models/model-source';
+import { createScorerWorker, EngineClient } from '../../worker/engine-client';
+import type { LoadedModel, LoadRequest } from '../../engine/engine';
+import { deviceFiguresKey } from '../../engine/device-figures';
+import { keepLocalModel, type FileWithPath } from '../../models/browser/local-model';
+import { isModelKept } from '../../models/browser/model-cache';
+import { ModelError } from '../../models/model-error';
+import { startQueueRunner } from '../ideas/queue-runner';
+import { holdModelLock, whenModelLockLost } from './model-lock';
+import { evaluationQueue, ideasQueue } from '../ideas/scoring-queues';
+import { describeDownload, formatBytes, TransferRate } from '../../models/download-progress';
+import { useReferee, type ModelStatus } from '../store';
+import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../../models/types';
 
 
 /** A load the page asks for: on one of the browser's runtimes. */

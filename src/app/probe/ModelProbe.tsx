@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'react';
-import { probeRequestFromSearch } from './probe-request.ts';
-import { useProbeStore } from './probe-store.ts';
+import { probeRequestFromSearch } from './probe-request';
+import { useProbeStore } from './probe-store';
 
 /**
  * Debug panel: `?model=<name>&dtype=<fp32|fp16|q4|q4f16>&device=<webgpu|wasm>&text=<string>` loads the

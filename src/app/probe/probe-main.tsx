@@ -1,7 +1,7 @@
 import '../../worker/trusted-types.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ModelProbe } from './ModelProbe.tsx';
+import { ModelProbe } from './ModelProbe';
 import '../app.css';
 
 // A debugging page: one forward pass of a served model, shown raw (the browser half of the parity tests).

@@ -2,8 +2,8 @@
  * The model probe page (probe.html): one raw forward pass of a served model through the page's engine, shown
  * as JSON (the browser half of the engine's parity tests). Its address, and what it shows.
  */
-import type { AdapterDescription, LastLogits } from '../../engine/engine.ts';
-import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../../models/types.ts';
+import type { AdapterDescription, LastLogits } from '../../engine/engine';
+import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../../models/types';
 
 export interface ProbeRequest {
   /** Model folder name under /models/ (hub-style: config.json, tokenizer.json, onnx/model*.onnx). */

@@ -1,7 +1,7 @@
 /** State of the one-shot model probe, with the action that starts it (idempotent: StrictMode-safe). */
 import { create } from 'zustand';
-import { createScorerWorker, EngineClient } from '../../worker/engine-client.ts';
-import type { ProbeRequest, ProbeResult, ProbeStage } from './probe-request.ts';
+import { createScorerWorker, EngineClient } from '../../worker/engine-client';
+import type { ProbeRequest, ProbeResult, ProbeStage } from './probe-request';
 
 export type ProbeState =
   | { status: 'idle' }

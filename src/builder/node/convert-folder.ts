@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { FileTree } from '../byte-source.ts';
-import { DirectorySink } from './node-files.ts';
-import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert.ts';
+import type { FileTree } from '../byte-source';
+import { DirectorySink } from './node-files';
+import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert';
 
 /**
  * Converts into `outDir` without ever leaving it half-written: everything is written into a sibling folder

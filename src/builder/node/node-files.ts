@@ -1,7 +1,7 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArtifactFile, ArtifactSink } from '../artifact-sink.ts';
-import { TruncatedSourceError, type ByteSource, type FileTree } from '../byte-source.ts';
+import type { ArtifactFile, ArtifactSink } from '../artifact-sink';
+import { TruncatedSourceError, type ByteSource, type FileTree } from '../byte-source';
 
 /**
  * A file on disk read by offset. Each read opens and closes the file: a handle left open for the garbage

@@ -2,7 +2,7 @@ import { AutoTokenizer } from '@huggingface/transformers';
 import type { IdeaInput } from '../../scoring/idea-input';
 import type { PromptProfileId } from '../../scoring/prompt-profiles';
 import { ModelError } from '../../models/model-error';
-import { useModelSource } from '../../models/node/node-model-source.ts';
+import { useModelSource } from '../../models/node/node-model-source';
 import type { Engine, EngineCapabilities, LastLogits, LoadedModel, LoadRequest } from '../engine';
 import { loadScorer } from '../load-scorer';
 import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';

@@ -11,7 +11,7 @@ import { openModelCache } from './model-cache';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { fileSizeFrom, publishedSha256, rangeStartFrom, versionTagFrom } from '../http-file-info';
-import { PartialDownload } from './resumable-file.ts';
+import { PartialDownload } from './resumable-file';
 
 export interface PlannedFile {
   readonly path: string;

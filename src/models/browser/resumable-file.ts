@@ -8,8 +8,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { writeFully } from './opfs-write.ts';
-import { parsePartialMeta, PARTIAL_DOWNLOADS_DIRECTORY, partialFileNames, type PartialFileMeta } from '../partial-downloads.ts';
+import { writeFully } from './opfs-write';
+import { parsePartialMeta, PARTIAL_DOWNLOADS_DIRECTORY, partialFileNames, type PartialFileMeta } from '../partial-downloads';
 
 const keyOf = (url: string) => bytesToHex(sha256(utf8ToBytes(url))).slice(0, 40);
 

@@ -1,5 +1,5 @@
 import { env } from '@huggingface/transformers';
-import { modelFolderUrl, parseModelSource } from '../model-source.ts';
+import { modelFolderUrl, parseModelSource } from '../model-source';
 import { readFile as readFileBytes, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
