@@ -1,6 +1,5 @@
 import { isNumberPrefix, parseBoxedScore } from '../scoring/boxed-score';
 import { makeDistribution, type ScoreDistribution, type ScoreMass } from '../scoring/score-stats';
-import { Tensor } from '@huggingface/transformers';
 import { argmax, disposeCache, logSumExp, type Decoder, type KvCache } from './decoder';
 import { cacheOfRows, type CacheRow } from './kv-cache-ops';
 
@@ -27,7 +26,7 @@ export function boxTokenRole(text: string): { readonly closes: string } | 'conti
 }
 
 /** The score a box holding `inside` then closed by `closer` reads as, or null when the rule reads none. */
-export function closedBoxScore(inside: string, closer: string): number | null {
+function closedBoxScore(inside: string, closer: string): number | null {
   return parseBoxedScore(`\\boxed{${inside + closer}}`);
 }
 
@@ -35,7 +34,7 @@ export function closedBoxScore(inside: string, closer: string): number | null {
 const MAX_BOX_CHARS = 6;
 
 /** Whether box content can still become a score worth reading (a number prefix, not too long). */
-export function isOpenBoxNumber(inside: string): boolean {
+function isOpenBoxNumber(inside: string): boolean {
   return isNumberPrefix(inside) && inside.length <= MAX_BOX_CHARS;
 }
 
@@ -60,20 +59,93 @@ export interface BoxReadout {
   readonly greedy: { readonly text: string; readonly closed: boolean; readonly tokens: number[] };
 }
 
-interface BoxNode {
-  tokens: number[];
-  text: string;
-  probability: number;
-  onGreedyPath: boolean;
-  /** The cache that holds this node's text but its last token: the box's (null), or a row of a pass's output. */
-  parent: CacheRow | null;
+/** A point in the readout tree: the box's content so far, and how probable it is. */
+export interface ReadoutNode<Handle> {
+  readonly tokens: readonly number[];
+  readonly text: string;
+  readonly probability: number;
+  readonly onGreedyPath: boolean;
+  /** What the next-token source needs to continue from this node's parent (a KV cache row, say); null at the root. */
+  readonly parent: Handle | null;
+}
+
+/** A token the box may be followed by: one that closes it (with the digits before its `}`) or continues the number. */
+export interface ReadoutCandidate {
+  /** Its id; negative when it cannot be continued as one token (a server's top entry that encodes to several). */
+  readonly token: number;
+  /** Closes the box (the digits and dots before its `}`), or continues the number (the token's text). */
+  readonly role: { readonly closes: string } | { readonly continues: string };
+  readonly probability: number;
+}
+
+/** The next-token distribution after one node, as the walker reads it. */
+export interface ReadoutStep<Handle> {
+  readonly candidates: Iterable<ReadoutCandidate>;
+  /** The most probable next token's id (any token, not only a candidate). */
+  readonly best: number;
+  /** What this node's children continue from. */
+  readonly handle: Handle | null;
 }
 
 /**
- * Reads every score the model can write in the box, level by level: each open number with enough
- * probability is continued by its last token over its parent's cache, and a level's continuations share
- * one batched single-token pass (the weights are read once for all of them, which is what a decode step
- * costs on a GPU). The greedy path is always followed to its end; `maxForwards` bounds the continuations.
+ * Where next-token distributions come from: the model here (KV rows, batched passes: `readBox`) or a
+ * completions server (top-20 requests: src/engine/remote/remote-scorer.ts). `next` reads one level of the tree.
+ */
+export type NextTokenSource<Handle> = (level: ReadonlyArray<ReadoutNode<Handle>>) => Promise<ReadoutStep<Handle>[]>;
+
+/**
+ * Reads every score the model can write in the box, level by level, from the root (the box just opened): the
+ * open numbers of a level, most probable first and the greedy path always, are read in one call of `next`;
+ * each closer adds a score's mass, each continuation that can still become a score and is probable enough
+ * (or greedy) is a node of the next level. `maxForwards` bounds the nodes read off the greedy path.
+ */
+export async function walkBox<Handle>(next: NextTokenSource<Handle>, limits: { minProbability: number; maxForwards: number }): Promise<BoxReadout> {
+  const masses: ScoreMass[] = [];
+  const greedy = { text: '', closed: false, tokens: [] as number[] };
+  let open: ReadoutNode<Handle>[] = [{ tokens: [], text: '', probability: 1, onGreedyPath: true, parent: null }];
+  let continued = 0;
+  while (open.length > 0) {
+    const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
+    const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
+    open = [];
+    const steps = await next(chosen);
+    chosen.forEach((node, i) => {
+      const { candidates, best, handle } = steps[i]!;
+      let bestCloses: string | null = null;
+      for (const { token, role, probability } of candidates) {
+        const mass = node.probability * probability;
+        if ('closes' in role) {
+          if (token === best) bestCloses = role.closes;
+          const score = closedBoxScore(node.text, role.closes);
+          if (score !== null) masses.push({ score, probability: mass });
+          continue;
+        }
+        const text = node.text + role.continues;
+        const onGreedyPath = node.onGreedyPath && token === best;
+        if (token < 0 || !isOpenBoxNumber(text)) continue;
+        if (onGreedyPath || mass >= limits.minProbability) open.push({ tokens: [...node.tokens, token], text, probability: mass, onGreedyPath, parent: handle });
+      }
+      if (node.onGreedyPath) {
+        greedy.tokens.push(best);
+        greedy.text = bestCloses === null ? node.text : node.text + bestCloses;
+        greedy.closed = bestCloses !== null;
+      }
+    });
+  }
+  return { distribution: makeDistribution(masses), greedy };
+}
+
+/** The vocabulary's closers and continuations after one node, with their probabilities from its logits row. */
+function* vocabularyCandidates(vocabulary: BoxVocabulary, row: Float32Array): Generator<ReadoutCandidate> {
+  const normaliser = logSumExp(row);
+  for (const { id, text } of vocabulary.closers) yield { token: id, role: { closes: text }, probability: Math.exp(row[id]! - normaliser) };
+  for (const { id, text } of vocabulary.continuations) yield { token: id, role: { continues: text }, probability: Math.exp(row[id]! - normaliser) };
+}
+
+/**
+ * The readout on the model here: the root's row is the box's own (no pass), and each level's continuations
+ * go on from their parents' KV rows in batched single-token passes (the weights are read once for all of a
+ * batch, which is what a decode step costs on a GPU). A level's caches are kept until the next level used them.
  */
 export async function readBox(
   decoder: Decoder,
@@ -82,56 +154,18 @@ export async function readBox(
   vocabulary: BoxVocabulary,
   limits: { minProbability: number; maxForwards: number },
 ): Promise<BoxReadout> {
-  const masses: ScoreMass[] = [];
-  let open: BoxNode[] = [];
-  const greedy = { text: '', closed: false, tokens: [] as number[] };
-  let continued = 0;
-
-  const expand = (node: BoxNode, row: Float32Array, cache: CacheRow | null) => {
-    const normaliser = logSumExp(row);
-    const probability = (id: number) => Math.exp(row[id]! - normaliser);
-    for (const { id, text } of vocabulary.closers) {
-      const score = closedBoxScore(node.text, text);
-      if (score !== null) masses.push({ score, probability: node.probability * probability(id) });
-    }
-    const best = argmax(row);
-    for (const { id, text } of vocabulary.continuations) {
-      const childText = node.text + text;
-      const child: BoxNode = {
-        tokens: [...node.tokens, id],
-        text: childText,
-        probability: node.probability * probability(id),
-        onGreedyPath: node.onGreedyPath && id === best,
-        parent: cache,
-      };
-      if (!isOpenBoxNumber(childText)) continue;
-      if (child.onGreedyPath || child.probability >= limits.minProbability) open.push(child);
-    }
-    if (node.onGreedyPath) {
-      greedy.tokens.push(best);
-      const closer = vocabulary.closers.find((c) => c.id === best);
-      if (closer) {
-        greedy.text = node.text + closer.text;
-        greedy.closed = true;
-      } else {
-        greedy.text = node.text;
-      }
-    }
-  };
-
-  expand({ tokens: [], text: '', probability: 1, onGreedyPath: true, parent: null }, rootRow, null);
-  // Caches of the level being read, kept until the next level has used them.
+  const stepOf = (row: Float32Array, handle: CacheRow | null): ReadoutStep<CacheRow> => ({ candidates: vocabularyCandidates(vocabulary, row), best: argmax(row), handle });
   let levelCaches: KvCache[] = [];
   try {
-    for (let depth = 1; open.length > 0; depth++) {
-      const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
-      open = [];
-      const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
+    return await walkBox<CacheRow>(async (level) => {
+      const depth = level[0]!.tokens.length;
+      if (depth === 0) return [stepOf(rootRow, null)];
+      const steps: ReadoutStep<CacheRow>[] = [];
       const outputs: KvCache[] = [];
       // A cache that cannot be read back cannot be gathered into a batch: one continuation per pass then.
       const batchSize = decoder.kv.canReshape ? MAX_BATCH : 1;
-      for (let start = 0; start < chosen.length; start += batchSize) {
-        const batch = chosen.slice(start, start + batchSize);
+      for (let start = 0; start < level.length; start += batchSize) {
+        const batch = level.slice(start, start + batchSize);
         const past = await cacheOfRows(decoder.kv, batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
         try {
           const { rows, cache } = await decoder.forwardBatch(
@@ -140,16 +174,16 @@ export async function readBox(
             1,
           );
           outputs.push(cache);
-          batch.forEach((node, i) => expand(node, rows[i]![0]!, { cache, row: i }));
+          batch.forEach((_, i) => steps.push(stepOf(rows[i]![0]!, { cache, row: i })));
         } finally {
           if (past.owned) disposeCache(past.cache);
         }
       }
       for (const cache of levelCaches) disposeCache(cache);
       levelCaches = outputs;
-    }
+      return steps;
+    }, limits);
   } finally {
     for (const cache of levelCaches) disposeCache(cache);
   }
-  return { distribution: makeDistribution(masses), greedy };
 }

@@ -1,8 +1,8 @@
 import { BOX_OPENING, parseBoxedScore } from '../../scoring/boxed-score';
-import { boxTokenRole, closedBoxScore, isOpenBoxNumber } from '../box-readout';
+import { boxTokenRole, walkBox, type ReadoutCandidate } from '../box-readout';
 import type { IdeaInput } from '../../scoring/idea-input';
 import type { PromptProfileId } from '../../scoring/prompt-profiles';
-import { makeDistribution, type ScoreMass } from '../../scoring/score-stats';
+import { makeDistribution, type ScoreDistribution } from '../../scoring/score-stats';
 import type { Provenance, ScoreResult } from '../../scoring/scored-idea';
 import { encode, promptParts, PromptEncoder, promptText, type ChatTokenizer } from '../prompt-tokens';
 import { DEFAULT_SCORE_OPTIONS } from '../qwen-scorer';
@@ -15,12 +15,6 @@ import { CompletionsError, type CompletionsClient } from './completions-client';
 /** Alternatives a completions server reports per token (OpenAI's and vLLM's limit). */
 const TOP_LOGPROBS = 20;
 
-interface Node {
-  readonly tokens: number[];
-  readonly text: string;
-  readonly probability: number;
-  readonly onGreedyPath: boolean;
-}
 
 /**
  * Scores through an OpenAI-compatible completions server (vLLM, `npm run serve`, …): the paper's greedy
@@ -76,20 +70,20 @@ export class RemoteScorer implements Scorer {
     const promptIds = this.prompts.encodePrompt(promptParts(this.tokenizer, options.profile, idea), options.tokenizeSpecialsInText);
     const greedy = await this.complete(promptIds, { max_tokens: options.maxNewTokens });
     const at = greedy.text.indexOf(BOX_OPENING);
-    let masses: ScoreMass[] = [];
+    let distribution = makeDistribution([]);
     let readout: 'forced' | 'decoded' | 'none' = 'none';
     let decodedBeforeBox = 0;
     if (at >= 0) {
       const before = this.tokensBefore(greedy, at);
       decodedBeforeBox = before.length;
       readout = at === 0 ? 'forced' : 'decoded';
-      masses = await this.readBox([...promptIds, ...before, ...this.boxTokens], options);
+      distribution = await this.readBox([...promptIds, ...before, ...this.boxTokens], options);
     }
     return buildScoreResult(
       {
         greedyAnswer: greedy.text,
         greedyScore: parseBoxedScore(greedy.text),
-        distribution: makeDistribution(masses),
+        distribution,
         readout,
         tokens: { prompt: promptIds.length, prefilled: promptIds.length, reusedPrefix: 0, decodedBeforeBox },
         forwardPasses: this.client.requests - requestsBefore,
@@ -118,41 +112,31 @@ export class RemoteScorer implements Scorer {
     return encode(this.tokenizer, greedy.text.slice(0, at));
   }
 
-  /** The readout tree over the server: level by level, each open node one request, a level's requests in parallel. */
-  private async readBox(rootIds: number[], options: ScoreOptions): Promise<ScoreMass[]> {
-    const masses: ScoreMass[] = [];
-    let open: Node[] = [{ tokens: [], text: '', probability: 1, onGreedyPath: true }];
-    let continued = 0;
-    while (open.length > 0) {
-      const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
-      const chosen = level.filter((node) => node.onGreedyPath || continued++ < options.readoutMaxForwards);
-      open = [];
-      const answers = await Promise.all(chosen.map((node) => this.complete([...rootIds, ...node.tokens], { max_tokens: 1, logprobs: TOP_LOGPROBS })));
-      for (const [i, answer] of answers.entries()) {
-        const node = chosen[i]!;
-        const top = answer.topLogprobs?.[0] ?? {};
-        const best = Object.entries(top).reduce<[string, number] | null>((a, b) => (a === null || b[1] > a[1] ? b : a), null)?.[0];
-        for (const [text, logprob] of Object.entries(top)) {
-          const probability = node.probability * Math.exp(logprob);
-          const role = boxTokenRole(text);
-          if (role && role !== 'continues') {
-            const score = closedBoxScore(node.text, role.closes);
-            if (score !== null) masses.push({ score, probability });
-            continue;
+  /** The readout tree (walkBox) over the server: each node one request for its top 20, a level's requests in parallel. */
+  private async readBox(rootIds: number[], options: ScoreOptions): Promise<ScoreDistribution> {
+    // A top entry is a token's text; one that does not encode back to one token cannot be continued.
+    const tokenOf = (text: string) => {
+      const ids = encode(this.tokenizer, text);
+      return ids.length === 1 ? ids[0]! : -1;
+    };
+    const read = await walkBox<null>(
+      async (level) => {
+        const answers = await Promise.all(level.map((node) => this.complete([...rootIds, ...node.tokens], { max_tokens: 1, logprobs: TOP_LOGPROBS })));
+        return answers.map((answer) => {
+          const top = Object.entries(answer.topLogprobs?.[0] ?? {});
+          const best = top.reduce<[string, number] | null>((a, b) => (a === null || b[1] > a[1] ? b : a), null)?.[0];
+          const candidates: ReadoutCandidate[] = [];
+          for (const [text, logprob] of top) {
+            const role = boxTokenRole(text);
+            if (role === null) continue;
+            candidates.push({ token: tokenOf(text), role: role === 'continues' ? { continues: text } : role, probability: Math.exp(logprob) });
           }
-          if (role !== 'continues') continue;
-          const childText = node.text + text;
-          const onGreedyPath = node.onGreedyPath && text === best;
-          if (!isOpenBoxNumber(childText)) continue;
-          if (!onGreedyPath && probability < options.readoutMinProbability) continue;
-          const ids = encode(this.tokenizer, text);
-          // A top entry is a token's text; one that does not encode back to one token cannot be continued.
-          if (ids.length !== 1) continue;
-          open.push({ tokens: [...node.tokens, ids[0]!], text: childText, probability, onGreedyPath });
-        }
-      }
-    }
-    return masses;
+          return { candidates, best: best === undefined ? -2 : tokenOf(best), handle: null };
+        });
+      },
+      { minProbability: options.readoutMinProbability, maxForwards: options.readoutMaxForwards },
+    );
+    return read.distribution;
   }
 
   private async complete(promptIds: number[], body: { max_tokens: number; logprobs?: number }) {
