@@ -82,6 +82,11 @@ test.describe('the Referee app', () => {
     expect(result.provenance.model).toEqual({ id: 'tiny-planted-qwen2', revision: null, dtype: 'q4', device: webgpu ? 'webgpu' : 'wasm' });
     expect(result.provenance.profile).toBe('paper');
     expect(result.provenance.app.name).toBe('referee');
+    // The CSV carries the distribution too, in one cell a spreadsheet can split.
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV', exact: true }).click()]);
+    const [header, firstRow] = (await readDownload(csvDownload)).replace('\uFEFF', '').trim().split('\n');
+    expect(header).toMatch(/,distribution,coverage$/);
+    expect(firstRow).toMatch(/,4\.5:0\.100\d;5:0\.200\d;7\.5:0\.700\d,1\.0000$/);
     // The three digits' continuations share a batch gathered from the box's cache: on WebGPU on the GPU, with
     // no KV cache tensor read back to the CPU (on WASM the cache is in memory: nothing to read back either).
     const counts = await kvCacheCounts(page);

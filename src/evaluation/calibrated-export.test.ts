@@ -48,7 +48,7 @@ describe('calibrated P(accept) in the exports (only when opted in)', () => {
     expect(json.ideas[0]).not.toHaveProperty('calibratedPAccept');
     expect(exportCsv(entries, settings).split('\n')[0]).toBe(
       '\uFEFF' +
-      'id,title,text,status,greedy,expected,spread,p_accept,decision,threshold,comparison,decided_by,model,dtype,device,profile,error,signals,flagged_text_moved,raises_most,lowers_most',
+      'id,title,text,status,greedy,expected,spread,p_accept,decision,threshold,comparison,decided_by,model,dtype,device,profile,error,signals,flagged_text_moved,raises_most,lowers_most,distribution,coverage',
     );
   });
 
@@ -67,9 +67,9 @@ describe('calibrated P(accept) in the exports (only when opted in)', () => {
     expect(lines[1]).not.toHaveProperty('calibratedBy');
 
     const csv = exportCsv(entries, settings, calibrator).split('\n');
-    expect(csv[0]).toMatch(/,error,signals,flagged_text_moved,raises_most,lowers_most,p_accept_calibrated,calibrated_by$/);
+    expect(csv[0]).toMatch(/,error,signals,flagged_text_moved,raises_most,lowers_most,distribution,coverage,p_accept_calibrated,calibrated_by$/);
     expect(csv[1]).toContain(`,${expected},"Platt scaling fitted on 20 labelled ideas`);
-    expect(csv[2]).toMatch(/,too long,,,,,,$/);
+    expect(csv[2]).toMatch(/,too long,,,,,,,,$/);
   });
 
   it('an evaluation report that carries a calibrator imports as that calibrator', () => {

@@ -41,7 +41,7 @@ describe('the list export', () => {
     expect(csv.startsWith('\uFEFFid,title,text,status,')).toBe(true);
     const lines = csv.slice(1).trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[1]).toBe(`x,"'=HYPERLINK(""http://evil.example"",""click"")",'+1 cell,draft,,,,,,,,,,,,,,,,,`);
+    expect(lines[1]).toBe(`x,"'=HYPERLINK(""http://evil.example"",""click"")",'+1 cell,draft,,,,,,,,,,,,,,,,,,,`);
     expect(lines[2]).toMatch(/^y,,'-2\+3,draft,/);
     expect(lines[3]).toMatch(/^z,,'@SUM\(A1\),draft,/);
     expect(lines[4]).toMatch(/^w,,Ünïcödé — fine,draft,/);
@@ -77,8 +77,8 @@ describe('CSV export of an explained idea', () => {
     });
     const entry: IdeaEntry = { id: 'a', text: 'x', status: 'scored', result: { ...base, attribution: [unit('Helps. ', 0.25), unit('Hurts. ', -0.125), unit('Neutral.', 0)] } };
     const [header, row] = exportCsv([entry], DEFAULT_DECISION).replace('\uFEFF', '').split('\n');
-    expect(header).toMatch(/,raises_most,lowers_most$/);
-    expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\)$/);
+    expect(header).toMatch(/,raises_most,lowers_most,distribution,coverage$/);
+    expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\),7:1\.0000,1\.0000$/);
   });
 });
 

@@ -77,7 +77,7 @@ export function exportJsonl(entries: readonly IdeaEntry[], settings: DecisionSet
     .join('');
 }
 
-const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved', 'raises_most', 'lowers_most'];
+const CSV_COLUMNS = ['id', 'title', 'text', 'status', 'greedy', 'expected', 'spread', 'p_accept', 'decision', 'threshold', 'comparison', 'decided_by', 'model', 'dtype', 'device', 'profile', 'error', 'signals', 'flagged_text_moved', 'raises_most', 'lowers_most', 'distribution', 'coverage'];
 
 /**
  * One CSV cell. Text that a spreadsheet would run as a formula (a cell that begins with =, +, -, @, a tab or
@@ -126,6 +126,9 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
       r?.signals?.map((signal) => (signal.excerpt ? `${signal.label}: ${signal.excerpt}` : signal.label)).join('; '),
       r?.counterfactual ? (r.counterfactual.moved ? 'yes' : 'no') : '',
       ...mostMoving(r?.attribution),
+      // What the JSON has, in one cell a spreadsheet can split: score:probability pairs, lowest score first.
+      r?.distribution.entries.map((e) => `${e.score}:${e.probability.toFixed(4)}`).join(';'),
+      r?.distribution.coverage.toFixed(4),
       ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
     ].map(csvCell);
   });
