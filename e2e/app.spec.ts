@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Download, Page } from '@playwright/test';
 import { ExportSchema } from '../src/scoring/scored-idea';
-import { expect, test, type RefereeOptions } from './fixtures';
+import { diagnose, expect, test, type RefereeOptions } from './fixtures';
 import { ATTRIBUTION_IDEA, FIVE_IDEAS, VARIED_DTYPE } from './ideas';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,10 +29,8 @@ async function waitAllScored(page: Page, count: number): Promise<void> {
 }
 
 /** KV cache tensors the scorer worker read back to the CPU, and cut or gathered on the device (its diagnostics). */
-async function kvCacheCounts(page: Page): Promise<{ readBacks: number; onDevice: number } | null> {
-  const worker = page.workers().find((w) => w.url().includes('scorer.worker'));
-  if (!worker) throw new Error('the page has no scorer worker');
-  return worker.evaluate(() => (self as unknown as { refereeDiagnostics: { kvCacheCounts(): { readBacks: number; onDevice: number } | null } }).refereeDiagnostics.kvCacheCounts());
+function kvCacheCounts(page: Page): Promise<{ readBacks: number; onDevice: number } | null> {
+  return diagnose(page, { kind: 'kv-cache-counts' });
 }
 
 async function readDownload(download: Download): Promise<string> {

@@ -121,3 +121,6 @@ export const test = base.extend<RefereeFixtures & RefereeOptions>({
 });
 
 export { expect };
+
+/** Asks the page's engine a diagnostic (src/engine/diagnostics.ts) through the page's one diagnostics global. */
+export { diagnosePage as diagnose } from '../src/engine/diagnostics';

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { diagnose, expect, test } from './fixtures';
 
 /**
  * A runtime that breaks mid-queue. "Lost": the GPU device is destroyed (on WASM, where there is no device,
@@ -46,7 +46,7 @@ test.describe('a runtime failure mid-queue', () => {
   test('lost: replaces the worker, tells the user, keeps the queue, and scoring resumes', async ({ page, webgpu }) => {
     await openWithHangBound(page, webgpu ? 150_000 : 30_000, webgpu);
     await scorePlanted(page);
-    const how = await scorerWorker(page).evaluate(() => (self as unknown as { refereeDiagnostics: { loseRuntime(): Promise<string> } }).refereeDiagnostics.loseRuntime());
+    const how = await diagnose(page, { kind: 'lose-runtime' });
     expect(how).toBe(webgpu ? 'gpu-device-destroyed' : 'sessions-released');
     // The runtime's error text may span lines.
     await queueTwoAndRecover(page, /The model stopped working while scoring .* loading it again in a fresh worker/s);

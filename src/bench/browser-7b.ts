@@ -2,10 +2,11 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { chromium, type Page, type Worker } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM, descendants, findBrowserPid, startPreview } from './browser-convert';
 import { convertInChild, FULL_LAYERS, writeSynthetic7B, type ConvertStats } from './synthetic-7b';
 import type { QuantizedDtype } from '../models/types';
+import { diagnosePage, type ForwardPass } from '../engine/diagnostics';
 
 /**
  * `npm run bench -- --suite browser-7b`: a Qwen2.5-7B-shaped model (random bf16 weights, `layers` layers)
@@ -15,7 +16,7 @@ import type { QuantizedDtype } from '../models/types';
  *
  * Random weights never write `\boxed{`, so greedy decoding would run on for the engine's 1000 tokens, each a
  * full 7B pass on a software GPU: the page's queue is given `maxNewTokens` through `window.refereeDiagnostics`
- * (benchmarks only), and each forward pass is timed by the worker's trace (`refereeDiagnostics.traceForwards`).
+ * (benchmarks only), and each forward pass is timed by the engine's trace (the `trace-forwards` diagnostic).
  */
 
 export interface Browser7BOptions {
@@ -45,12 +46,6 @@ interface Peaks {
   all: number;
 }
 
-export interface ForwardPass {
-  readonly tokens: number;
-  readonly pastLength: number;
-  readonly keep: number;
-  readonly milliseconds: number;
-}
 
 export interface Browser7BResult {
   readonly layers: number;
@@ -264,8 +259,7 @@ async function runPage(modelsDir: string, name: string, weights: Weights, option
     runtime = (await page.getByTestId('model-runtime').textContent().catch(() => null)) ?? '';
     if (options.score) {
 
-    const worker = scorerWorker(page);
-    const traced = await worker.evaluate(() => (self as unknown as { refereeDiagnostics: { traceForwards(): boolean } }).refereeDiagnostics.traceForwards());
+    const traced = await diagnosePage(page, { kind: 'trace-forwards' });
     if (!traced) throw new Error('the scorer worker has no model to trace');
     process.stderr.write(`bench: loaded (${deviceNote}); scoring one idea, greedy decoding capped at ${options.maxNewTokens} new tokens…\n`);
     phase = 'score';
@@ -277,8 +271,7 @@ async function runPage(modelsDir: string, name: string, weights: Weights, option
     // Each forward pass is reported as it completes (a 7B pass on SwiftShader takes minutes).
     let reported = 0;
     watch = setInterval(() => {
-      void worker
-        .evaluate(() => (self as unknown as { refereeDiagnostics: { forwardTrace(): ForwardPass[] } }).refereeDiagnostics.forwardTrace())
+      void diagnosePage(page, { kind: 'forward-trace' })
         .then((trace) => {
           for (const f of trace.slice(reported)) {
             reported++;
@@ -294,9 +287,7 @@ async function runPage(modelsDir: string, name: string, weights: Weights, option
     snapshots.end = latest;
     phase = null;
     status = (await row.getAttribute('data-status')) ?? 'unknown';
-    forwards = await worker
-      .evaluate(() => (self as unknown as { refereeDiagnostics: { forwardTrace(): ForwardPass[] } }).refereeDiagnostics.forwardTrace())
-      .catch(() => []);
+    forwards = await diagnosePage(page, { kind: 'forward-trace' }).catch(() => []);
     if (status !== 'scored') {
       const why = await row.getByTestId('idea-error').textContent().catch(() => null);
       throw new Error(`the idea ended ${status}: ${why ?? '(no message)'}`);
@@ -337,12 +328,6 @@ async function runPage(modelsDir: string, name: string, weights: Weights, option
     status,
     error,
   };
-}
-
-function scorerWorker(page: Page): Worker {
-  const worker = page.workers().find((w) => w.url().includes('scorer.worker'));
-  if (!worker) throw new Error('the page has no scorer worker');
-  return worker;
 }
 
 /** The tables and the figures, on stdout: one load row per loader, then the scoring of each run that scored. */

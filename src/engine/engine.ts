@@ -4,6 +4,7 @@ import type { Device, Dtype } from '../models/types';
 import type { BackendPreference } from './backend-choice';
 import type { ModelInfo, ScoreOptions, ScoreOutcome } from './scorer-types';
 import type { DeviceFigures } from './device-figures';
+import type { DiagnosticAnswer, DiagnosticKind, DiagnosticRequest } from './diagnostics';
 
 /**
  * The one interface every room that scores talks to: the engine in Node (src/engine/node/node-engine.ts), the
@@ -25,6 +26,8 @@ export interface Engine {
   measureDevice(): Promise<DeviceFigures>;
   /** Releases the model (and, in the page, its worker). */
   unload(): Promise<void>;
+  /** For tests and benchmarks only: traces, counts, the prompt's ids, a broken runtime (diagnostics.ts). */
+  diagnose<K extends DiagnosticKind>(request: DiagnosticRequest<K>): Promise<DiagnosticAnswer<K>>;
 }
 
 export interface LoadRequest {

@@ -55,6 +55,7 @@ function fakeWorkers(behaviours: ScoreBehaviour[], load: () => Promise<LoadedMod
     const api: Engine = {
       load,
       capabilities: async () => ({ runtime: 'browser', devices: ['wasm'], adapter: null, storage: null, wasmThreads: 1, crossOriginIsolated: false }),
+      diagnose: async () => { throw new Error('not in this test'); },
       score: async () => {
         if ((behaviours.shift() ?? 'answer') === 'hang') return new Promise<ScoreOutcome>(() => {});
         mostConcurrent = Math.max(mostConcurrent, ++concurrent);

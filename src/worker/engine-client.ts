@@ -7,6 +7,7 @@ import type { IdeaInput } from '../scoring/idea-input';
 import type { PromptProfileId } from '../scoring/prompt-profiles';
 import { hungRunMessage, slowerPace, watchdogBoundMs, worstCasePasses } from './score-watchdog';
 import { WorkerHandle, type WorkerSession } from './worker-handle';
+import type { DiagnosticAnswer, DiagnosticKind, DiagnosticRequest } from '../engine/diagnostics';
 
 export interface EngineClientOptions {
   /** A fixed watchdog bound (ms) in place of the adaptive one, read at each run; undefined keeps the adaptive one. */
@@ -104,6 +105,11 @@ export class EngineClient implements Engine {
     });
     if (answer === 'hung') ran.session?.stop();
     return answer;
+  }
+
+  /** Straight to the worker, not behind a run in the line: a test may break the runtime mid-queue. */
+  diagnose<K extends DiagnosticKind>(request: DiagnosticRequest<K>): Promise<DiagnosticAnswer<K>> {
+    return this.worker.call<DiagnosticAnswer<K>>(({ remote }) => remote.diagnose(request) as Promise<DiagnosticAnswer<K>>);
   }
 
   async prompt(idea: IdeaInput, profile: PromptProfileId = 'paper'): Promise<string> {

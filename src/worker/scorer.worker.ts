@@ -14,6 +14,7 @@ import { loadScorer } from '../engine/load-scorer';
 import type { QwenScorer } from '../engine/qwen-scorer';
 import type { ChatTokenizer } from '../engine/prompt-tokens';
 import { connectServer, type ServerConnection } from '../engine/remote/connect-server';
+import { diagnoseScorer } from '../engine/diagnose-scorer';
 import { useBrowserModelSource } from '../engine/browser/transformers-env';
 import { InferenceSession, ORT_BUILD, Tensor } from '../engine/browser/ort-runtime';
 import { OnnxKvCacheOps, type OrtForKvOps } from '../engine/onnx-kv-cache-ops';
@@ -185,43 +186,19 @@ const engine: Engine = {
     scorer = null;
     remote = null;
   },
-};
-
-/**
- * For devtools, benchmarks and the browser tests: forward-pass traces, and a way to make the runtime fail the
- * way it does when the GPU is lost (the WebGPU device is destroyed; on WASM, where there is no device, the
- * model's sessions are released).
- */
-(self as unknown as { refereeDiagnostics: unknown }).refereeDiagnostics = {
-  /** For benchmarks: from now on, record every forward pass of the loaded model (src/engine/decoder.ts `trace`). */
-  traceForwards(): boolean {
-    if (!scorer) return false;
-    scorer.decoder.trace = [];
-    return true;
-  },
-  /** The passes recorded since `traceForwards`: tokens fed, past length, logits kept, milliseconds. */
-  forwardTrace(): { tokens: number; pastLength: number; keep: number; milliseconds: number }[] {
-    return (scorer?.decoder.trace ?? []).map(({ tokens, pastLength, keep, milliseconds }) => ({ tokens: tokens.length, pastLength, keep, milliseconds }));
-  },
-  /** KV cache tensors read back to the CPU, and cut or gathered on the device, since the model loaded. */
-  kvCacheCounts(): { readBacks: number; onDevice: number } | null {
-    return scorer ? { readBacks: scorer.decoder.kv.readBacks, onDevice: scorer.decoder.kv.onDevice } : null;
-  },
-  /** The prompt's token ids for an idea, as the engine encodes it (the browser tests check where control tokens land). */
-  promptTokenIds(idea: { title?: string; text: string }, profile: 'paper' | 'agent' = 'paper', specialsInIdea = false): number[] | null {
-    return scorer?.promptTokenIds(idea, profile, specialsInIdea) ?? null;
-  },
-  async loseRuntime(): Promise<'gpu-device-destroyed' | 'sessions-released' | 'nothing-loaded'> {
-    if (!scorer) return 'nothing-loaded';
-    if (scorer.info.device === 'webgpu') {
-      const device = ownDevice ?? (await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device);
-      if (device) {
-        device.destroy();
-        return 'gpu-device-destroyed';
+  // On WebGPU the runtime is lost as a GPU is: its device destroyed. On WASM there is none: the sessions go.
+  diagnose(request) {
+    return diagnoseScorer(scorer, request, async (loaded) => {
+      if (loaded.info.device === 'webgpu') {
+        const device = ownDevice ?? (await (env.backends.onnx as { webgpu?: { device?: Promise<{ destroy(): void }> } }).webgpu?.device);
+        if (device) {
+          device.destroy();
+          return 'gpu-device-destroyed';
+        }
       }
-    }
-    await scorer.dispose();
-    return 'sessions-released';
+      await loaded.dispose();
+      return 'sessions-released';
+    });
   },
 };
 

@@ -57,6 +57,17 @@ describe('NodeEngine', () => {
     expect(outcome.ok).toBe(true);
   });
 
+  it('answers the diagnostics tests and benchmarks ask (the same the page’s worker answers)', async () => {
+    expect(await engine.diagnose({ kind: 'trace-forwards' })).toBe(true);
+    await engine.score({ text: 'A traced idea.' }, { maxNewTokens: 2 });
+    const trace = await engine.diagnose({ kind: 'forward-trace' });
+    expect(trace.length).toBeGreaterThan(0);
+    expect(trace.every((pass) => pass.tokens > 0 && pass.milliseconds >= 0)).toBe(true);
+    expect(await engine.diagnose({ kind: 'kv-cache-counts' })).toMatchObject({ readBacks: expect.any(Number), onDevice: 0 });
+    const ids = await engine.diagnose({ kind: 'prompt-token-ids', idea: { text: 'Hello' }, profile: 'paper', specialsInIdea: false });
+    expect(ids).toEqual(expect.arrayContaining([151644, 151645]));
+  });
+
   it('refuses a device Node does not have, and a missing folder, with ModelError codes', async () => {
     const other = new NodeEngine();
     await expect(other.load({ source: `${FIXTURES}/tiny-random-qwen2`, device: 'wasm' })).rejects.toMatchObject({ code: 'model-refused' });

@@ -1,6 +1,7 @@
 import type { Engine } from '../../engine/engine';
 import type { ScoreOptions, ScoreOutcome } from '../../engine/scorer-types';
 import type { IdeaInput } from '../../scoring/idea-input';
+import { pageDiagnostics } from '../../engine/diagnostics';
 
 /** One queued idea, as a queue hands it to the runner, with the queue's own bookkeeping for it. */
 export interface QueueJob {
@@ -29,11 +30,11 @@ export interface QueueRunnerHooks {
 }
 
 /**
- * Benchmarks cap greedy decoding with `window.refereeDiagnostics = { maxNewTokens: 3 }` (set before the page
+ * Benchmarks cap greedy decoding with `maxNewTokens` in the page's diagnostic settings (set before the page
  * loads): a random-weight model never writes the box and would otherwise decode 1000 tokens per idea.
  */
 function benchmarkCap(): { maxNewTokens?: number } {
-  const value = (globalThis as { refereeDiagnostics?: { maxNewTokens?: unknown } }).refereeDiagnostics?.maxNewTokens;
+  const value = pageDiagnostics().maxNewTokens;
   return typeof value === 'number' && value > 0 ? { maxNewTokens: value } : {};
 }
 

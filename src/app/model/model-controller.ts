@@ -12,6 +12,7 @@ import { evaluationQueue, ideasQueue } from '../ideas/scoring-queues';
 import { describeDownload, formatBytes, TransferRate } from '../../models/download-progress';
 import { useReferee, type ModelStatus } from '../store';
 import { BROWSER_DEVICES, DTYPES, type BrowserDevice, type Dtype } from '../../models/types';
+import { pageDiagnostics } from '../../engine/diagnostics';
 
 
 /** A load the page asks for: on one of the browser's runtimes. */
@@ -32,18 +33,9 @@ export function requestFromUrl(search: string): PageLoadRequest & { explicit: bo
   };
 }
 
-/**
- * A setting browser tests and benchmarks give through `window.refereeDiagnostics` (from `page.addInitScript`,
- * before the page loads): `hangBoundMs` shortens the hung-run watchdog (unset, it adapts to the model's pace),
- * `loadStallMs` the load's stall bound, and `measureDevice: false` turns off the measurement after a load.
- */
-function diagnostic(key: 'hangBoundMs' | 'loadStallMs' | 'measureDevice'): unknown {
-  return (globalThis as { refereeDiagnostics?: Record<string, unknown> }).refereeDiagnostics?.[key];
-}
-
-/** A positive number of milliseconds from the diagnostics, else undefined. */
+/** A positive number of milliseconds from the page's diagnostic settings (tests, benchmarks), else undefined. */
 function diagnosticMs(key: 'hangBoundMs' | 'loadStallMs'): number | undefined {
-  const value = diagnostic(key);
+  const value = pageDiagnostics()[key];
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
@@ -52,6 +44,8 @@ const engine = new EngineClient(createScorerWorker, { hangBoundMs: () => diagnos
 
 /** Starts the page's one queue runner over the ideas list and the labelled set; main.tsx calls it once. */
 export function startScoring(): () => void {
+  // Tests and benchmarks ask the page's engine through the one diagnostics global (src/engine/diagnostics.ts).
+  pageDiagnostics().diagnose = (request) => engine.diagnose(request);
   return startQueueRunner(engine, [ideasQueue, evaluationQueue], {
     modelReady: () => useReferee.getState().model.state === 'ready',
     subscribeModel: (listener) => useReferee.subscribe(listener),
@@ -186,7 +180,7 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
  * benchmark, whose figures it would blur; browser tests not about it).
  */
 function measureOnLoad(): boolean {
-  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off' && diagnostic('measureDevice') !== false;
+  return new URLSearchParams(globalThis.location?.search ?? '').get('measure') !== 'off' && pageDiagnostics().measureDevice !== false;
 }
 
 /**

@@ -9,6 +9,8 @@ import type { Completion, CompletionOptions, QwenScorer } from '../qwen-scorer';
 import type { ScoreOptions, ScoreOutcome, Scorer } from '../scorer-types';
 import type { ChatTokenizer } from '../prompt-tokens';
 import { connectServer } from '../remote/connect-server';
+import { diagnoseScorer } from '../diagnose-scorer';
+import type { DiagnosticAnswer, DiagnosticKind, DiagnosticRequest } from '../diagnostics';
 import type { DeviceFigures } from '../device-figures';
 import type { ChatMessage } from '../../scoring/prompt-profiles';
 
@@ -131,6 +133,10 @@ export class NodeEngine implements Engine {
     this.loadedInfo = null;
     this.source = null;
     await scorer?.dispose();
+  }
+
+  diagnose<K extends DiagnosticKind>(request: DiagnosticRequest<K>): Promise<DiagnosticAnswer<K>> {
+    return diagnoseScorer(this.localScorer, request);
   }
 
   private loaded(): Scorer {
