@@ -108,8 +108,24 @@ function serveModelsDir(): Plugin {
     };
   }
 
-  export default defineConfig(({ command }) => {
-    const nonce = randomBytes(16).toString('base64');
+/**
+ * `vite build --mode library`: Referee as a Node library (src/lib.ts) in dist-lib/referee.js, its dependencies
+ * left to the package's own (what `npm pack` ships, with the declarations tsc writes beside it).
+ */
+const LIBRARY_BUILD = {
+  publicDir: false as const,
+  build: {
+    ssr: 'src/lib.ts',
+    outDir: 'dist-lib',
+    emptyOutDir: true,
+    target: 'node20',
+    rollupOptions: { output: { format: 'es' as const, entryFileNames: 'referee.js' } },
+  },
+};
+
+export default defineConfig(({ command, mode }) => {
+  if (mode === 'library') return LIBRARY_BUILD;
+  const nonce = randomBytes(16).toString('base64');
   return {
     plugins: [ortRuntimeChoice(), react(), serveModelsDir(), contentSecurityPolicyPlugin(nonce), appShellPlugin()],
     // The dev server marks what Vite injects inline with the policy's nonce; the build injects nothing inline.
