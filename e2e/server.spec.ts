@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/cli/serve';
@@ -45,6 +47,44 @@ test.describe('scoring through a completions server from the page (issue #14)', 
     } finally {
       await served.server.close();
       await served.engine.unload();
+    }
+  });
+});
+
+test.describe('a server the page cannot reach is said with its cause', () => {
+  test.skip(({ webgpu }) => webgpu, 'the page only talks HTTP here: WASM is enough');
+  // One of the causes is this page's own policy refusing the address: that violation is the point.
+  test.use({ cspViolationsExpected: true });
+
+  test('the page’s security policy is named; a server that does not allow this origin (CORS) or is not there is said as either', async ({ page }) => {
+    // Answers /v1/models, but with no CORS headers: the page may send, not read.
+    const noCors = createServer((_req, res) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"data":[{"id":"planted"}]}'));
+    await new Promise<void>((done) => noCors.listen(0, '127.0.0.1', done));
+    const port = (noCors.address() as AddressInfo).port;
+    // A port nothing listens on: opened, read, closed.
+    const gone = createServer();
+    await new Promise<void>((done) => gone.listen(0, '127.0.0.1', done));
+    const gonePort = (gone.address() as AddressInfo).port;
+    await new Promise<void>((done) => gone.close(() => done()));
+    try {
+      await page.goto('/');
+      await page.getByText('Score with a server instead').click();
+      const connect = async (url: string) => {
+        await page.getByLabel('Server URL').fill(url);
+        await page.getByLabel('Served model name').fill('planted');
+        await page.getByRole('button', { name: 'Connect to the server' }).click();
+      };
+      // A server that does not allow this origin and one that is not there look the same from the page: both are named.
+      const eitherCause = /Nothing readable came back from http:\/\/127\.0\.0\.1:\d+\/v1: either nothing answers there .* or the server does not allow this page \(http:\/\/127\.0\.0\.1:\d+\) .*--cors-origin/;
+      await connect(`http://127.0.0.1:${port}/v1`);
+      await expect(page.getByTestId('model-error')).toHaveText(eitherCause, { timeout: 60_000 });
+      await connect(`http://127.0.0.1:${gonePort}/v1`);
+      await expect(page.getByTestId('model-error')).toHaveText(new RegExp(`:${gonePort}/v1: either nothing answers`), { timeout: 60_000 });
+      // The e2e build allows http://127.0.0.1:* only (REFEREE_CONNECT_SRC): localhost is another origin.
+      await connect(`http://localhost:${port}/v1`);
+      await expect(page.getByTestId('model-error')).toHaveText(/security policy .* does not allow connecting to http:\/\/localhost:\d+: .*REFEREE_CONNECT_SRC/, { timeout: 60_000 });
+    } finally {
+      await new Promise<void>((done) => noCors.close(() => done()));
     }
   });
 });

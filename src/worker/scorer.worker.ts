@@ -40,9 +40,29 @@ async function readBrowserTokenizer(source: string): Promise<ChatTokenizer> {
   return (await AutoTokenizer.from_pretrained(id)) as unknown as ChatTokenizer;
 }
 
-/** What to check when the page cannot reach a server at all. */
-const UNREACHABLE_HINT =
-  "It must be running, allow this page's origin (CORS: Access-Control-Allow-Origin), and be allowed by the page's Content-Security-Policy (REFEREE_CONNECT_SRC).";
+/** Addresses this worker's Content-Security-Policy blocked, most recent last (the browser says so by event). */
+const blockedByPolicy: string[] = [];
+self.addEventListener('securitypolicyviolation', (event) => {
+  blockedByPolicy.push((event as SecurityPolicyViolationEvent).blockedURI);
+  if (blockedByPolicy.length > 20) blockedByPolicy.shift();
+});
+
+/**
+ * Why the page could not reach a server. A failed fetch says nothing; the page's own security policy announces
+ * itself (a violation event names the address). A server that answers without allowing this origin (CORS)
+ * and one that does not answer look the same from here (this cross-origin-isolated page cannot even send
+ * an opaque no-cors probe), so both are named.
+ */
+async function explainUnreachable(base: string): Promise<string> {
+  const origin = new URL(base).origin;
+  if (blockedByPolicy.some((uri) => uri.startsWith(origin))) {
+    return `This page's security policy (Content-Security-Policy connect-src) does not allow connecting to ${origin}: serve or build Referee with REFEREE_CONNECT_SRC including ${origin}.`;
+  }
+  return (
+    `Nothing readable came back from ${base}: either nothing answers there (is the server running, and is the address right: host, port, /v1?), ` +
+    `or the server does not allow this page (${self.location.origin}) to read its answers (CORS: npm run serve -- --cors-origin ${self.location.origin}; vLLM: --allowed-origins).`
+  );
+}
 
 /**
  * The model's memory estimate at the dtype it would run with on WASM, from its config.json; undefined when
@@ -114,7 +134,7 @@ const engine: Engine = {
     scorer = null;
     remote = null;
     if (request.server) {
-      remote = await connectServer({ ...request, server: request.server }, readBrowserTokenizer, { unreachableHint: UNREACHABLE_HINT });
+      remote = await connectServer({ ...request, server: request.server }, readBrowserTokenizer, { explainUnreachable });
       return remote.info;
     }
     const { id, folder } = useBrowserModelSource(request.source, self.location.origin, self.location.href);

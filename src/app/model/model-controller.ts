@@ -164,7 +164,8 @@ export async function loadModel(request: PageLoadRequest): Promise<void> {
       return;
     }
     const convertible = error instanceof ModelError && error.code === 'checkpoint-not-converted' ? { convertible: request.source } : {};
-    const message = explainLoadError(request.source, error);
+    // A server's failures say themselves (connectServer names the cause); a download's get the model's name.
+    const message = request.server ? (error as Error).message : explainLoadError(request.source, error);
     if (working && current() && !convertible.convertible) {
       // Loading another model replaced the worker: load the one that worked again, and say what happened.
       useReferee.getState().setNotice({ kind: 'error', text: `${message} Referee went back to ${working.source}, the model that was loaded.` });

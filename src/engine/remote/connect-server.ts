@@ -24,12 +24,17 @@ export interface ServerConnection {
  * server publishes), so prompts go as token ids encoded exactly as the local engine does.
  *
  * @param readTokenizer reads a tokenizer from a folder, URL or repo id, as this runtime loads models.
- * @param unreachableHint what to check when the server cannot be reached at all (the page names CORS and CSP).
+ * @param explainUnreachable why the server could not be reached at all, where the runtime can tell (the page
+ *   tells its security policy, CORS and nothing answering apart); without it the fetch's own message is said.
  */
 export async function connectServer(
   request: LoadRequest & { readonly server: NonNullable<LoadRequest['server']> },
   readTokenizer: (source: string) => Promise<ChatTokenizer>,
-  options: { readonly unreachableHint?: string; readonly onWarning?: (message: string) => void; readonly fetch?: typeof fetch } = {},
+  options: {
+    readonly explainUnreachable?: (base: string) => Promise<string>;
+    readonly onWarning?: (message: string) => void;
+    readonly fetch?: typeof fetch;
+  } = {},
 ): Promise<ServerConnection> {
   const { server } = request;
   const client = new CompletionsClient({
@@ -49,7 +54,8 @@ export async function connectServer(
     if (error instanceof CompletionsError && error.status !== undefined) {
       throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${error.status} for /models.`);
     }
-    throw new ModelError('network', `Cannot reach the server at ${base} (${(error as Error).message}).${options.unreachableHint ? ` ${options.unreachableHint}` : ''}`);
+    const why = options.explainUnreachable ? await options.explainUnreachable(base).catch(() => null) : null;
+    throw new ModelError('network', why ?? `Cannot reach the server at ${base} (${(error as Error).message}).`);
   }
   if (!names.includes(request.source)) {
     throw new ModelError('model-not-found', `The server at ${base} does not serve "${request.source}"; it serves ${names.map((n) => `"${n}"`).join(', ') || 'nothing'}.`);
