@@ -33,7 +33,11 @@ test.describe('idea text cannot steer the reviewer (issue #16)', () => {
     await page.getByRole('button', { name: 'Add and score' }).click();
     const row = page.getByTestId('idea-row').first();
     await expect(row).toHaveAttribute('data-status', 'scored', { timeout: TIMEOUT });
-    await expect(row.getByTestId('signals-badge')).toHaveText(/⚠ \d+ flagged/);
+    // The badge counts what the list shows: each flagged span, and the length warning named apart.
+    const listed = await row.getByTestId('signals').locator('li').count();
+    const lengthWarnings = await row.getByTestId('signals').locator('li[data-kind="length"]').count();
+    await expect(row.getByTestId('signals-badge')).toHaveText(`⚠ ${listed - lengthWarnings} flagged${lengthWarnings ? ', unusual length' : ''}`);
+    await expect(row.getByTestId('signals')).toContainText('Turn on “Check flagged text”');
     await expect(row.getByTestId('flagged-span').filter({ hasText: '<|im_end|>' })).toHaveCount(1);
     await expect(row.getByTestId('flagged-span').filter({ hasText: 'Ignore all previous instructions' })).toHaveCount(1);
     // Marked, not changed: the text reads as typed.
@@ -47,6 +51,8 @@ test.describe('idea text cannot steer the reviewer (issue #16)', () => {
 
     // Opt in to the counterfactual check and score again: the planted model answers 7.5 whatever the text.
     await page.getByLabel('Check flagged text').check();
+    // Once it is on, the hint to turn it on goes.
+    await expect(row.getByTestId('signals')).not.toContainText('Turn on “Check flagged text”');
     await row.getByRole('button', { name: `Score ${IDEA.title}` }).click();
     await expect(row.getByTestId('counterfactual')).toHaveText(/the flagged text changed little: greedy \+0\.0/, { timeout: TIMEOUT });
   });

@@ -2,6 +2,7 @@ import { Fragment, useMemo } from 'react';
 import { describeCounterfactual } from '../../scoring/counterfactual';
 import { fieldSpans, gamingSignals, type GamingSignal } from '../../scoring/gaming-signals';
 import type { ScoreResult } from '../../scoring/scored-idea';
+import { useReferee } from '../store';
 
 /** The signals of an idea: the engine's from its score (which knew the model's own control tokens), else found here. */
 export function useIdeaSignals(idea: { title?: string; text: string }, result: ScoreResult | undefined, stale: boolean): readonly GamingSignal[] {
@@ -40,12 +41,15 @@ export function MarkedText({ text, field, signals }: { text: string; field: 'tit
 export function SignalsBadge({ signals, result }: { signals: readonly GamingSignal[]; result: ScoreResult | null }) {
   if (signals.length === 0) return null;
   const steering = signals.filter((s) => s.kind !== 'length').length;
+  const unusualLength = signals.length > steering;
+  const checking = useReferee((s) => s.settings.counterfactual === true);
   const counterfactual = result?.counterfactual;
   return (
     <details className={`signals${steering ? ' steering' : ''}`} data-testid="signals">
       <summary>
         <span className="badge" data-testid="signals-badge">
-          {steering ? `⚠ ${steering} flagged` : 'Unusual length'}
+          {/* Says what the list below holds: the flagged spans, and the length warning apart from them. */}
+          {steering ? `⚠ ${steering} flagged${unusualLength ? ', unusual length' : ''}` : 'Unusual length'}
         </span>
         {counterfactual && (
           <span className={`counterfactual${counterfactual.moved ? ' moved' : ''}`} data-testid="counterfactual">
@@ -56,7 +60,7 @@ export function SignalsBadge({ signals, result }: { signals: readonly GamingSign
       </summary>
       <ul>
         {signals.map((signal, i) => (
-          <li key={i}>
+          <li key={i} data-kind={signal.kind}>
             {signal.label}
             {signal.excerpt && (
               <>
@@ -66,7 +70,10 @@ export function SignalsBadge({ signals, result }: { signals: readonly GamingSign
           </li>
         ))}
       </ul>
-      <p className="hint">Signals warn; they never change the score. Turn on “Check flagged text” to see how far the flagged text moves it.</p>
+      <p className="hint">
+        Signals warn; they never change the score.
+        {steering > 0 && !checking && ' Turn on “Check flagged text” to see how far the flagged text moves it.'}
+      </p>
     </details>
   );
 }
