@@ -306,6 +306,11 @@ test.describe('device figures', () => {
     await figures.getByRole('button', { name: 'Measure again' }).click();
     await expect(figures).not.toHaveText(other!, { timeout: SCORE_TIMEOUT });
     await expect(figures.getByTestId('seconds-per-idea')).toBeVisible({ timeout: SCORE_TIMEOUT });
+
+    // Once scored, explaining them all says its cost first (an upper bound: a scoring per sentence and the idea's own).
+    await page.getByRole('button', { name: 'Score all unscored (3)' }).click();
+    await expect(page.locator('[data-testid="idea-row"][data-status="scored"]')).toHaveCount(3, { timeout: SCORE_TIMEOUT });
+    await expect(page.getByRole('button', { name: /^Explain all scored \(3\) \(at most about [\d.]+ (s|min|h)\)$/ })).toBeVisible();
   });
 });
 
@@ -387,6 +392,11 @@ test('Explain shows what each sentence adds to P(accept), as Node computes it, a
   await rows(page).first().getByRole('button', { name: `Score ${ATTRIBUTION_IDEA.title}` }).click();
   await expect(rows(page).first()).toHaveAttribute('data-status', 'scored', { timeout: SCORE_TIMEOUT });
   await expect(rows(page).first().getByTestId('attribution')).toHaveCount(0, { timeout: SCORE_TIMEOUT });
+
+  // "Explain all" queues every scored idea not explained yet, with the attribution.
+  await page.getByRole('button', { name: /^Explain all scored \(1\)/ }).click();
+  await expect(rows(page).first().getByTestId('attribution-unit')).toHaveCount(4, { timeout: SCORE_TIMEOUT });
+  await expect(page.getByRole('button', { name: /^Explain all scored/ })).toHaveCount(0);
 });
 
 test('a model the browser evicted between visits is said to be gone, with a way to download it again; the list is untouched', async ({ page, webgpu }) => {

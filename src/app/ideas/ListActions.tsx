@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import { attributionUnits } from '../../scoring/attribution';
 import { queueProgress, scoredByAnother } from '../../scoring/idea-list';
 import { formatDuration, secondsToScore } from '../../engine/device-figures';
 import { useMeasuredSecondsPerIdea } from '../model/DeviceFiguresLine';
@@ -37,6 +38,18 @@ export function ListActions() {
   const loaded = useReferee((s) => (s.model.state === 'ready' && s.model.model.dtype !== 'server' ? s.model.model : null));
   let otherModelCount = 0;
   if (loaded) for (const idea of ideas) if (idea.status === 'scored' && scoredByAnother(idea, loaded)) otherModelCount += 1;
+  // Scored ideas not explained yet: "Explain all" queues them with leave-one-out attribution.
+  const ready = useReferee((s) => s.model.state === 'ready');
+  const isUnexplained = (i: (typeof ideas)[number]) => i.status === 'scored' && !i.stale && !i.result?.attribution;
+  let unexplainedCount = 0;
+  for (const idea of ideas) if (isUnexplained(idea)) unexplainedCount += 1;
+  // Its cost first: one scoring per title and sentence plus the idea's own, an upper bound (the variants go on
+  // from the idea's cache). Counted only while nothing runs, and only when this device's pace is known.
+  const idle = waiting === 0;
+  const explainScorings = useMemo(
+    () => (secondsPerIdea === null || !idle ? null : ideas.reduce((n, i) => (isUnexplained(i) ? n + attributionUnits(i).length + 1 : n), 0)),
+    [ideas, secondsPerIdea, idle],
+  );
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
   /** The export is written in the list-files worker: 25,000 ideas serialised on the page would freeze it. */
   const exportAs = async (format: ExportFormat) => {
@@ -75,6 +88,12 @@ export function ListActions() {
         <span className="hint" data-testid="time-to-score">
           about {formatDuration(secondsToScore({ secondsPerIdea }, unscoredCount))} to score {unscoredCount.toLocaleString('en')} here
         </span>
+      )}
+      {ready && idle && unexplainedCount > 0 && (
+        <button type="button" onClick={() => queue(ideas.filter(isUnexplained).map((i) => i.id), { explain: true })}>
+          Explain all scored ({unexplainedCount.toLocaleString('en')})
+          {explainScorings !== null && secondsPerIdea !== null ? ` (at most about ${formatDuration(secondsToScore({ secondsPerIdea }, explainScorings))})` : ''}
+        </button>
       )}
       <button type="button" disabled={waiting === 0} onClick={cancelQueue}>
         Cancel the queue
