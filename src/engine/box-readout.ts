@@ -107,6 +107,8 @@ export async function walkBox<Handle>(next: NextTokenSource<Handle>, limits: { m
   while (open.length > 0) {
     const level = open.sort((a, b) => Number(b.onGreedyPath) - Number(a.onGreedyPath) || b.probability - a.probability);
     const chosen = level.filter((node) => node.onGreedyPath || continued++ < limits.maxForwards);
+    // The greedy path closed earlier and the budget is spent: nothing of this level is read.
+    if (chosen.length === 0) break;
     open = [];
     const steps = await next(chosen);
     chosen.forEach((node, i) => {
@@ -164,20 +166,26 @@ export async function readBox(
       const outputs: KvCache[] = [];
       // A cache that cannot be read back cannot be gathered into a batch: one continuation per pass then.
       const batchSize = decoder.kv.canReshape ? MAX_BATCH : 1;
-      for (let start = 0; start < level.length; start += batchSize) {
-        const batch = level.slice(start, start + batchSize);
-        const past = await cacheOfRows(decoder.kv, batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
-        try {
-          const { rows, cache } = await decoder.forwardBatch(
-            batch.map((node) => [node.tokens.at(-1)!]),
-            { cache: past.cache, length: box.length + depth - 1 },
-            1,
-          );
-          outputs.push(cache);
-          batch.forEach((_, i) => steps.push(stepOf(rows[i]![0]!, { cache, row: i })));
-        } finally {
-          if (past.owned) disposeCache(past.cache);
+      try {
+        for (let start = 0; start < level.length; start += batchSize) {
+          const batch = level.slice(start, start + batchSize);
+          const past = await cacheOfRows(decoder.kv, batch.map((node) => node.parent ?? { cache: box.cache, row: 0 }));
+          try {
+            const { rows, cache } = await decoder.forwardBatch(
+              batch.map((node) => [node.tokens.at(-1)!]),
+              { cache: past.cache, length: box.length + depth - 1 },
+              1,
+            );
+            outputs.push(cache);
+            batch.forEach((_, i) => steps.push(stepOf(rows[i]![0]!, { cache, row: i })));
+          } finally {
+            if (past.owned) disposeCache(past.cache);
+          }
         }
+      } catch (error) {
+        // A pass that failed mid-level: the level's finished caches are released with the earlier ones.
+        for (const cache of outputs) disposeCache(cache);
+        throw error;
       }
       for (const cache of levelCaches) disposeCache(cache);
       levelCaches = outputs;

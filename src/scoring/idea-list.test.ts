@@ -78,7 +78,7 @@ describe('CSV export of an explained idea', () => {
     const entry: IdeaEntry = { id: 'a', text: 'x', status: 'scored', result: { ...base, attribution: [unit('Helps. ', 0.25), unit('Hurts. ', -0.125), unit('Neutral.', 0)] } };
     const [header, row] = exportCsv([entry], DEFAULT_DECISION).replace('\uFEFF', '').split('\n');
     expect(header).toMatch(/,raises_most,lowers_most,distribution,coverage$/);
-    expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\),7:1\.0000,1\.0000$/);
+    expect(row).toMatch(/,Helps\. \(\+0\.2500\),Hurts\. \(-0\.1250\),7:1\.000,1\.0000$/);
   });
 });
 

@@ -100,7 +100,7 @@ function mostMoving(attribution: readonly AttributionUnit[] | undefined): [strin
   return [describe(ranked[0]!.delta.pAbove > 0 ? ranked[0] : undefined), describe(ranked.at(-1)!.delta.pAbove < 0 ? ranked.at(-1) : undefined)];
 }
 
-/** A flat table for spreadsheets (the distribution stays in the JSON export); calibrated columns only with a calibrator. */
+/** A flat table for spreadsheets, the distribution in one cell (score:probability pairs); calibrated columns only with a calibrator. */
 export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSettings, calibrator: Calibrator | null = null): string {
   const calibratedBy = calibrator ? describeCalibrator(calibrator) : '';
   const rows = exportJson(entries, settings, new Date(), calibrator).ideas.map((idea) => {
@@ -127,7 +127,7 @@ export function exportCsv(entries: readonly IdeaEntry[], settings: DecisionSetti
       r?.counterfactual ? (r.counterfactual.moved ? 'yes' : 'no') : '',
       ...mostMoving(r?.attribution),
       // What the JSON has, in one cell a spreadsheet can split: score:probability pairs, lowest score first.
-      r?.distribution.entries.map((e) => `${e.score}:${e.probability.toFixed(4)}`).join(';'),
+      r?.distribution.entries.map((e) => `${e.score}:${e.probability.toPrecision(4)}`).join(';'),
       r?.distribution.coverage.toFixed(4),
       ...(calibrator ? [idea.calibratedPAccept, idea.calibratedPAccept !== undefined ? calibratedBy : ''] : []),
     ].map(csvCell);

@@ -39,10 +39,11 @@ export function MarkedText({ text, field, signals }: { text: string; field: 'tit
 
 /** A small badge on a flagged idea, with what was found and, when it ran, the counterfactual check's result. */
 export function SignalsBadge({ signals, result }: { signals: readonly GamingSignal[]; result: ScoreResult | null }) {
+  // Before the early return: a row's signals come and go (scoring adds the model's view), and hooks must not.
+  const checking = useReferee((s) => s.settings.counterfactual === true);
   if (signals.length === 0) return null;
   const steering = signals.filter((s) => s.kind !== 'length').length;
   const unusualLength = signals.length > steering;
-  const checking = useReferee((s) => s.settings.counterfactual === true);
   const counterfactual = result?.counterfactual;
   return (
     <details className={`signals${steering ? ' steering' : ''}`} data-testid="signals">

@@ -75,18 +75,24 @@ export class CompletionsClient {
       this.requests++;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), Math.min(this.options.timeoutMs ?? 30_000, 30_000));
-      let response: Response;
       try {
-        response = await (this.options.fetch ?? fetch)(`${this.base}/models`, { headers: this.authorization, signal: controller.signal });
-      } catch (error) {
-        throw new CompletionsError(controller.signal.aborted ? 'the server did not answer in time' : (error as Error).message, true);
+        let response: Response;
+        try {
+          response = await (this.options.fetch ?? fetch)(`${this.base}/models`, { headers: this.authorization, signal: controller.signal });
+        } catch (error) {
+          throw new CompletionsError(controller.signal.aborted ? 'the server did not answer in time' : (error as Error).message, true);
+        }
+        if (response.status === 429 || response.status >= 500) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, true, response.status);
+        if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, false, response.status);
+        // Read within the same deadline; an answer that is no model list (an HTML page: the URL lacks /v1?) is final.
+        const listed = (await response.json().catch(() => null)) as { data?: unknown } | null;
+        if (!listed || !Array.isArray(listed.data)) {
+          throw new ModelListError(`the server's answer to /models is not a model list`, response.status);
+        }
+        return (listed.data as { id?: unknown }[]).map((m) => String(m.id));
       } finally {
         clearTimeout(timer);
       }
-      if (response.status === 429 || response.status >= 500) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, true, response.status);
-      if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status} for /models`, false, response.status);
-      const listed = (await response.json()) as { data?: { id?: unknown }[] };
-      return (listed.data ?? []).map((m) => String(m.id));
     });
   }
 
@@ -101,6 +107,7 @@ export class CompletionsClient {
       try {
         return await attempt();
       } catch (error) {
+        if (error instanceof ModelListError) throw error;
         const retryable = error instanceof CompletionsError ? error.retryable : true;
         if (!retryable || tried >= attempts) {
           const status = error instanceof CompletionsError ? error.status : undefined;
@@ -137,6 +144,13 @@ export class CompletionsClient {
     }
     if (!response.ok) throw new CompletionsError(`the server answered HTTP ${response.status}: ${errorMessage(text)}`, false);
     return parseChoice(text, body.logprobs ?? 0);
+  }
+}
+
+/** A /models answer that is not OpenAI's model list (the address is likely not the server's /v1). */
+export class ModelListError extends CompletionsError {
+  constructor(message: string, status: number) {
+    super(message, false, status);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ModelError } from '../../models/model-error';
 import type { LoadedModel, LoadRequest } from '../engine';
 import type { ChatTokenizer } from '../prompt-tokens';
-import { CompletionsClient, CompletionsError } from './completions-client';
+import { CompletionsClient, CompletionsError, ModelListError } from './completions-client';
 import { RemoteScorer } from './remote-scorer';
 
 /** Where `npm run serve` publishes its model's tokenizer files, under its /v1 base: `<base>/referee/model/<name>/`. */
@@ -50,6 +50,12 @@ export async function connectServer(
   } catch (error) {
     if (error instanceof CompletionsError && (error.status === 401 || error.status === 403)) {
       throw new ModelError('model-refused', `The server at ${base} refused the API key (HTTP ${error.status}).`);
+    }
+    if (error instanceof ModelListError) {
+      throw new ModelError('model-not-found', `The server at ${base} answered /models with something other than a model list: is ${base} its OpenAI-compatible address (ending in /v1)?`);
+    }
+    if (error instanceof CompletionsError && error.status !== undefined && (error.status === 429 || error.status >= 500)) {
+      throw new ModelError('network', `The server at ${base} is failing (HTTP ${error.status} for /models, 3 tries): try again later.`);
     }
     if (error instanceof CompletionsError && error.status !== undefined) {
       throw new ModelError('model-not-found', `The server at ${base} answered HTTP ${error.status} for /models.`);
