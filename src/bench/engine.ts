@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { IdeaInput } from '../scoring/idea-input';
 import type { ForwardTrace } from '../engine/decoder';
-import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
+import { asTensors, integerFeeds } from '../engine/decoder-feeds';
 import { loadScorer } from '../engine/load-scorer';
 import { attributionUnits, withoutUnit } from '../scoring/attribution';
 import { plantedCheckpoint } from '../fixtures/planted';
@@ -63,7 +63,7 @@ async function replayOnOrt(session: ort.InferenceSession, traces: ForwardTrace[]
     if (past === undefined) throw new Error(`replay: pass ${index + 1} starts after ${trace.pastLength} tokens, but no earlier pass ended there`);
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(trace.tokens, BigInt), [batch, width]),
-      ...pickFeeds(integerFeeds(batch, trace.pastLength, width, trace.keep), session.inputNames, (f) => new ort.Tensor(f.type, f.data, f.dims)),
+      ...asTensors(integerFeeds(batch, trace.pastLength, width, trace.keep, session.inputNames), (f) => new ort.Tensor(f.type, f.data, f.dims)),
     };
     for (let i = 0; i < numLayers; i++) {
       for (const kind of ['key', 'value']) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { DTYPE_SUFFIX } from '../models/model-files';
-import { integerFeeds, pickFeeds } from '../engine/decoder-feeds';
+import { asTensors, integerFeeds } from '../engine/decoder-feeds';
 import { loadScorer } from '../engine/load-scorer';
 import { plantedTransitions, TOKEN } from '../fixtures/catalog';
 import { plantedCheckpoint } from '../fixtures/planted';
@@ -95,7 +95,7 @@ function feeds(session: ort.InferenceSession, tokens: number[], past: Feeds | nu
   const empty = new ort.Tensor(kvType, kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, SHAPE_7B.numKvHeads, 0, HEAD_DIM]);
   const out: Feeds = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
-    ...pickFeeds(integerFeeds(1, pastLength, tokens.length, 1), session.inputNames, (f) => new ort.Tensor(f.type, f.data, f.dims)),
+    ...asTensors(integerFeeds(1, pastLength, tokens.length, 1, session.inputNames), (f) => new ort.Tensor(f.type, f.data, f.dims)),
   };
   for (let i = 0; i < layers; i++) {
     for (const kind of ['key', 'value']) out[`past_key_values.${i}.${kind}`] = past?.[`present.${i}.${kind}`] ?? empty;

@@ -1,5 +1,5 @@
 import { Tensor } from '@huggingface/transformers';
-import { integerFeeds } from './decoder-feeds';
+import { asTensors, integerFeeds } from './decoder-feeds';
 import { HostKvCacheOps, type KvCache, type KvCacheOps } from './kv-cache-ops';
 
 export type { KvCache };
@@ -7,6 +7,8 @@ export type { KvCache };
 /** The part of a Transformers.js causal LM the engine drives: one forward pass with explicit inputs. */
 export interface CausalLm {
   forward(inputs: Record<string, unknown>): Promise<Record<string, Tensor>>;
+  /** Transformers.js's sessions: the decoder's declares the inputs it takes. */
+  readonly sessions?: { readonly model?: { readonly inputNames?: readonly string[] } };
 }
 
 export interface ForwardResult {
@@ -34,11 +36,16 @@ export class Decoder {
   /** When set, every forward pass is recorded here (benchmarks replay them on bare onnxruntime). */
   trace: ForwardTrace[] | null = null;
 
+  /** The inputs the model's session declares (the integer feeds made are those); unknown: all of them. */
+  private readonly inputNames: readonly string[] | undefined;
+
   /** @param kv how caches are cut and gathered into batches here (kv-cache-ops.ts). */
   constructor(
     private readonly model: CausalLm,
     readonly kv: KvCacheOps = new HostKvCacheOps(),
-  ) {}
+  ) {
+    this.inputNames = model.sessions?.model?.inputNames;
+  }
 
   async forward(tokens: readonly number[], past: { cache: KvCache; length: number } | null, keep: number): Promise<ForwardResult> {
     const { rows, cache } = await this.forwardBatch([tokens], past, keep);
@@ -59,8 +66,7 @@ export class Decoder {
     if (sequences.some((s) => s.length !== width)) throw new Error('a batch of continuations must have equal lengths');
     const pastLength = past?.length ?? 0;
     const started = performance.now();
-    // Transformers.js passes the session the inputs it declares, of all these.
-    const integers = Object.fromEntries(Object.entries(integerFeeds(batch, pastLength, width, keep)).map(([name, f]) => [name, new Tensor(f.type, f.data, f.dims)]));
+    const integers = asTensors(integerFeeds(batch, pastLength, width, keep, this.inputNames), (f) => new Tensor(f.type, f.data, f.dims));
     const outputs = await this.model.forward({
       input_ids: new Tensor('int64', BigInt64Array.from(sequences.flat(), BigInt), [batch, width]),
       ...integers,

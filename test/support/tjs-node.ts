@@ -1,6 +1,6 @@
 import { AutoModelForCausalLM, DynamicCache, env, Tensor } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
-import { integerFeeds } from '../../src/engine/decoder-feeds';
+import { asTensors, integerFeeds } from '../../src/engine/decoder-feeds';
 
 /** Transformers.js in Node, reading converted folders from disk and never from a hub. */
 export async function loadConverted(modelDir: string, dtype: string) {
@@ -22,7 +22,7 @@ export function argmax(row: ArrayLike<number>): number {
 
 /** The integer inputs of a pass over `pastLength` cached tokens plus `width` new ones, keeping every logit row. */
 export function lengthFeeds(pastLength: number, width: number): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(integerFeeds(1, pastLength, width, 0)).map(([name, f]) => [name, new Tensor(f.type, f.data, f.dims)]));
+  return asTensors(integerFeeds(1, pastLength, width, 0), (f) => new Tensor(f.type, f.data, f.dims));
 }
 
 /**
